@@ -1,0 +1,45 @@
+"""Plugboard: the plugin platform for Flask.
+
+>>> from flask import Flask
+>>> from flask_plugboard import Plugboard
+>>> app = Flask(__name__)
+>>> app.config["PLUGBOARD_PLUGINS"] = ["timer"]
+>>> Plugboard(app)  # doctest: +ELLIPSIS
+<flask_plugboard._host.Plugboard object at ...>
+"""
+
+from __future__ import annotations
+
+from ._host import Plugboard, PlugboardState, PluginRecord, get_state
+from ._settings import setting
+from ._version import __version__
+from ._web import plugin_blueprint
+from .errors import (
+    DependencyError,
+    PlugboardError,
+    PluginFailure,
+    PluginLoadError,
+    SettingsError,
+)
+from .markers import hookimpl, hookspec
+from .plugin import Plugin
+from .server_timing import add_server_timing
+
+__all__ = [
+    "DependencyError",
+    "Plugboard",
+    "PlugboardError",
+    "PlugboardState",
+    "Plugin",
+    "PluginFailure",
+    "PluginLoadError",
+    "PluginRecord",
+    "SettingsError",
+    "__version__",
+    "add_server_timing",
+    "get_state",
+    "hookimpl",
+    "hookspec",
+    "plugin_blueprint",
+    "setting",
+]

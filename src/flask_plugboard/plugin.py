@@ -1,0 +1,147 @@
+"""The plugin base class: a Flask extension plus metadata the host reads."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from flask import Blueprint, Flask, current_app
+
+from ._settings import SettingSpec, describe_settings, load_settings
+from .errors import PlugboardError
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
+__all__ = ["Plugin", "SETTINGS_KEY"]
+
+#: ``app.extensions`` key of the per-app dict ``{plugin name: settings instance}``.
+SETTINGS_KEY = "plugboard.settings"
+
+
+@dataclasses.dataclass(frozen=True)
+class _NoSettings:
+    """Settings of a plugin that declares none."""
+
+
+class Plugin:
+    """Base class of Plugboard plugins.
+
+    A plugin is an ordinary Flask extension: ``Plugin(app)`` or ``plugin.init_app(app)``
+    works without the host. Per-app state lives in ``app.extensions``, never on ``self``,
+    so one instance can serve several apps. Subclasses set the metadata class attributes
+    and override :meth:`setup` (called by ``init_app`` with the validated settings).
+    Hook implementations are methods marked with :data:`flask_plugboard.hookimpl`.
+    """
+
+    #: Unique name; also the settings prefix (upper-cased) and the blueprint name.
+    name: ClassVar[str]
+    version: ClassVar[str] = "0"
+    #: One line saying what the plugin does.
+    description: ClassVar[str] = ""
+    #: Plugins that must load first: names, optionally with a version range ("auth>=1.0").
+    requires: ClassVar[Sequence[str]] = ()
+    #: Plugins that load first when present.
+    optional: ClassVar[Sequence[str]] = ()
+    #: Host versions supported, as a PEP 440 specifier ("" means any).
+    host_versions: ClassVar[str] = ""
+    #: Frozen dataclass of settings built with :func:`flask_plugboard.setting`.
+    Settings: ClassVar[type[Any]] = _NoSettings
+    #: A module or class of ``@hookspec`` functions this plugin publishes for others.
+    hookspecs: ClassVar[object | None] = None
+    #: SQLAlchemy metadata of the plugin's models (see :mod:`flask_plugboard.db`).
+    metadata: ClassVar[MetaData | None] = None
+    #: Folder of the plugin's Alembic revisions; default: ``migrations`` beside the module.
+    migrations: ClassVar[str | None] = None
+    #: Default URL prefix of the plugin's blueprint (setting ``<NAME>_URL_PREFIX``).
+    url_prefix: ClassVar[str | None] = None
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__ and not cls.name.isidentifier():
+            raise PlugboardError(
+                f"plugin name {cls.name!r} of {cls.__qualname__} is not valid: use letters, "
+                "digits and underscores, starting with a letter"
+            )
+
+    # -- metadata -----------------------------------------------------------------
+
+    @property
+    def settings_prefix(self) -> str:
+        """Prefix of this plugin's config keys: its name upper-cased."""
+        return self.name.upper()
+
+    def setting_specs(self) -> list[SettingSpec]:
+        """Every setting of this plugin, with key, type, default and doc."""
+        return describe_settings(self.Settings, self.settings_prefix)
+
+    def migrations_dir(self) -> str | None:
+        """Folder of this plugin's Alembic revisions, or ``None`` when it has none."""
+        if self.migrations is not None:
+            return self.migrations
+        module = sys.modules.get(type(self).__module__)
+        if module is None or module.__file__ is None:
+            return None
+        candidate = os.path.join(os.path.dirname(module.__file__), "migrations")
+        return candidate if os.path.isdir(candidate) else None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} plugin {self.name!r} {self.version}>"
+
+    # -- Flask extension protocol ---------------------------------------------------
+
+    def init_app(self, app: Flask) -> None:
+        """Register on ``app``: validate settings, then call :meth:`setup`.
+
+        Raises :class:`~flask_plugboard.errors.PlugboardError` when the plugin is already
+        registered on this app, and :class:`~flask_plugboard.errors.SettingsError` when a
+        setting is wrong.
+        """
+        if self.name in app.extensions:
+            raise PlugboardError(
+                f"plugin {self.name!r} is already registered on app {app.name!r}: "
+                "call init_app once per app (or list the plugin once in PLUGBOARD_PLUGINS)"
+            )
+        settings = load_settings(
+            self.Settings,
+            self.settings_prefix,
+            app.config,
+            owner=f"plugin {self.name!r}",
+            env_prefix=app.config.get("PLUGBOARD_ENV_PREFIX", "FLASK"),
+        )
+        app.extensions.setdefault(SETTINGS_KEY, {})[self.name] = settings
+        app.extensions[self.name] = self
+        self.setup(app, settings)
+        blueprint = self.blueprint(app, settings)
+        if blueprint is not None:
+            prefix = app.config.get(f"{self.settings_prefix}_URL_PREFIX", self.url_prefix)
+            app.register_blueprint(blueprint, url_prefix=prefix)
+
+    def setup(self, app: Flask, settings: Any) -> None:
+        """Do the plugin's work on ``app``; ``settings`` are validated. Override this."""
+
+    def blueprint(self, app: Flask, settings: Any) -> Blueprint | None:
+        """Return a blueprint to register under the plugin's URL prefix, or ``None``.
+
+        Make a new blueprint per call (see :func:`flask_plugboard.plugin_blueprint`):
+        blueprints hold per-app registration state.
+        """
+        return None
+
+    def get_settings(self, app: Flask | None = None) -> Any:
+        """Return this plugin's validated settings on ``app`` (default: the current app)."""
+        target = current_app if app is None else app
+        try:
+            return target.extensions[SETTINGS_KEY][self.name]
+        except KeyError:
+            raise PlugboardError(
+                f"plugin {self.name!r} is not initialised on app {target.name!r}: "
+                "call init_app(app) or list it in PLUGBOARD_PLUGINS"
+            ) from None

@@ -1,0 +1,1 @@
+"""First-party plugins ("batteries"), each also usable as a plain Flask extension."""
