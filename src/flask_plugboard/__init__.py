@@ -15,7 +15,6 @@ from ._settings import setting
 from ._version import __version__
 from ._web import plugin_blueprint
 from .errors import (
-    DependencyError,
     PlugboardError,
     PluginFailure,
     PluginLoadError,
@@ -26,7 +25,6 @@ from .plugin import Plugin
 from .server_timing import add_server_timing
 
 __all__ = [
-    "DependencyError",
     "Plugboard",
     "PlugboardError",
     "PlugboardState",

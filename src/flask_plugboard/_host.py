@@ -203,7 +203,10 @@ class Plugboard:
         redactor = SecretFilter()
 
         def fail(record: PluginRecord, phase: Phase, exc: BaseException | str) -> None:
-            message = str(exc) if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, str | PlugboardError):
+                message = str(exc)
+            else:
+                message = f"{type(exc).__name__}: {exc}"
             record.failure = Failure(
                 phase=phase, error=message, exception=exc if isinstance(exc, BaseException) else None
             )

@@ -6,7 +6,6 @@ __all__ = [
     "PlugboardError",
     "PluginLoadError",
     "SettingsError",
-    "DependencyError",
     "PluginFailure",
 ]
 
@@ -21,10 +20,6 @@ class PluginLoadError(PlugboardError):
 
 class SettingsError(PlugboardError):
     """A setting has a wrong type or value; the message names key, value and what is allowed."""
-
-
-class DependencyError(PlugboardError):
-    """A plugin's requirements cannot be met: missing, cyclic or out of the version range."""
 
 
 class PluginFailure(PlugboardError):

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Set up and run Plugboard from a fresh clone, with nothing but python3 (3.11+).
+
+    python3 dev.py run              # set up, then serve the demo at http://127.0.0.1:5000
+    python3 dev.py test             # set up, then run the whole test suite
+    python3 dev.py test --deps lowest   # the suite against the lowest supported versions
+    python3 dev.py lint             # ruff and mypy (strict)
+    python3 dev.py bench            # the in-process benchmarks in bench/
+
+Each command creates its virtual environment on first use (``.venv``, or
+``.venv-lowest``) and reinstalls when pyproject.toml or the constraints change. Browser
+tests need Debian's chromium: as root, ``test`` installs it with apt-get when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+EXTRAS = "test,dev"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _say(message: str) -> None:
+    print(f"dev.py: {message}", flush=True)
+
+
+def _run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, env=env)
+
+
+def _stamp(deps: str) -> str:
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", f"constraints/{deps}.txt"):
+        path = ROOT / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def ensure_venv(deps: str = "newest") -> Path:
+    """Create or refresh the virtual environment for ``deps``; return its python."""
+    if sys.version_info < (3, 11):
+        sys.exit("dev.py: Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])
+    env_dir = ROOT / (".venv" if deps == "newest" else f".venv-{deps}")
+    python = env_dir / "bin" / "python"
+    stamp_file = env_dir / ".plugboard-stamp"
+    stamp = _stamp(deps)
+    if python.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+        return python
+    if env_dir.exists() and not python.exists():
+        shutil.rmtree(env_dir)
+    if not python.exists():
+        _say(f"creating {env_dir.name}")
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+    _say(f"installing flask-plugboard[{EXTRAS}] into {env_dir.name} ({deps} dependencies)")
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    _run(*pip, "--upgrade", "pip")
+    args = [*pip, "--upgrade", "--upgrade-strategy", "eager", "-e", f".[{EXTRAS}]"]
+    constraints = ROOT / "constraints" / f"{deps}.txt"
+    if deps != "newest":
+        if not constraints.exists():
+            sys.exit(f"dev.py: no constraints file {constraints}")
+        args = [*pip, "-c", constraints, "-e", f".[{EXTRAS}]"]
+    _run(*args)
+    stamp_file.write_text(stamp)
+    return python
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium for the browser tests when it is missing and we may."""
+    if os.path.exists(CHROMIUM):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        _say("chromium is not installed and cannot be installed here: browser tests will skip")
+        return
+    _say("installing Debian's chromium for the browser tests")
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([apt, "update", "-qq"], check=True, env=quiet, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [apt, "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+        check=True,
+        env=quiet,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    python = ensure_venv()
+    flask = python.parent / "flask"
+    _say("serving the demo at http://127.0.0.1:5000 (Ctrl+C stops it)")
+    os.execv(flask, [str(flask), "--app", "examples/demo.py", "run", "--host", "127.0.0.1", "--port", "5000"])
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    python = ensure_venv(args.deps)
+    ensure_chromium()
+    versions = subprocess.run(
+        [python, "-c", "from importlib.metadata import version as v; "
+         "print(*(f'{p} {v(p)}' for p in ('flask', 'werkzeug', 'pluggy', 'sqlalchemy')))"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    ).stdout.strip()
+    _say(f"testing with {args.deps} dependencies: {versions}")
+    workers = ["-n", str(args.workers)] if args.workers != "0" else []
+    result = subprocess.run([python, "-m", "pytest", *workers, *args.pytest_args], cwd=ROOT)
+    return result.returncode
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    python = ensure_venv()
+    bin_dir = python.parent
+    ruff = subprocess.run([bin_dir / "ruff", "check", "."], cwd=ROOT).returncode
+    mypy = subprocess.run([bin_dir / "mypy"], cwd=ROOT).returncode
+    return ruff or mypy
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    python = ensure_venv()
+    status = 0
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        _say(f"running {script.relative_to(ROOT)}")
+        status |= subprocess.run([python, script, *args.bench_args], cwd=ROOT).returncode
+    return status
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="set up and serve the demo at http://127.0.0.1:5000").set_defaults(func=cmd_run)
+    test = sub.add_parser("test", help="set up and run the test suite")
+    test.add_argument("--deps", choices=["newest", "lowest"], default="newest")
+    test.add_argument("--workers", default="auto", help="pytest-xdist workers (0: none)")
+    test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    test.set_defaults(func=cmd_test)
+    sub.add_parser("lint", help="ruff and mypy").set_defaults(func=cmd_lint)
+    bench = sub.add_parser("bench", help="run the benchmarks")
+    bench.add_argument("bench_args", nargs="*")
+    bench.set_defaults(func=cmd_bench)
+    args = parser.parse_args()
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

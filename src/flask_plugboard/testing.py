@@ -1,0 +1,179 @@
+"""A pytest plugin for plugin authors (registered through the ``pytest11`` entry point).
+
+Fixtures:
+
+- ``plugboard_app``: a Flask app with the host and the plugins named by the
+  ``@pytest.mark.plugboard(plugins=[...], config={...})`` marker, or else by the
+  ``plugboard_plugins`` and ``plugboard_config`` fixtures (override them in a
+  ``conftest.py``). ``TESTING`` is on, so a failing plugin fails the test (strict host).
+- ``plugboard_client``: ``plugboard_app.test_client()``.
+- ``plugboard_runner``: ``plugboard_app.test_cli_runner()``.
+- ``make_plugboard_app``: the factory behind ``plugboard_app``, for tests that need
+  several apps or a recorder from the start.
+- ``hook_recorder``: records every hook call on ``plugboard_app`` from the moment it is
+  requested (name, arguments, result or exception).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pluggy
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from ._host import Plugboard, get_state
+from .plugin import Plugin
+
+__all__ = ["HookCall", "HookRecorder", "build_app"]
+
+
+@dataclasses.dataclass(frozen=True)
+class HookCall:
+    """One recorded hook call."""
+
+    name: str
+    kwargs: Mapping[str, Any]
+    result: Any
+    exception: BaseException | None
+    plugins: tuple[str, ...]
+
+
+class HookRecorder:
+    """Records the hook calls of one app's plugin manager."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.calls: list[HookCall] = []
+        self._undo = pm.add_hookcall_monitoring(self._before, self._after)
+
+    def _before(self, hook_name: str, hook_impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        return None
+
+    def _after(
+        self,
+        outcome: pluggy.Result[Any],
+        hook_name: str,
+        hook_impls: Sequence[Any],
+        kwargs: Mapping[str, Any],
+    ) -> None:
+        exc = outcome.exception
+        self.calls.append(
+            HookCall(
+                name=hook_name,
+                kwargs=dict(kwargs),
+                result=None if exc is not None else outcome.get_result(),
+                exception=exc,
+                plugins=tuple(impl.plugin_name for impl in hook_impls),
+            )
+        )
+
+    def names(self) -> list[str]:
+        """Names of the hooks called, in order."""
+        return [c.name for c in self.calls]
+
+    def calls_for(self, name: str) -> list[HookCall]:
+        """Every recorded call of the hook ``name``."""
+        return [c for c in self.calls if c.name == name]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    def close(self) -> None:
+        """Stop recording."""
+        self._undo()
+
+
+def build_app(
+    plugins: Iterable[Plugin | type[Plugin]] = (),
+    config: Mapping[str, Any] | None = None,
+    *,
+    instance_path: str | None = None,
+    import_name: str = "plugboard_test_app",
+    setup: Callable[[Flask], None] | None = None,
+) -> Flask:
+    """Build a test app: ``TESTING`` on, a random secret key, no entry-point plugins
+    unless ``config`` sets ``PLUGBOARD_PLUGINS``; ``setup(app)`` runs before the host.
+    """
+    app = Flask(import_name, instance_path=instance_path)
+    app.config.update(TESTING=True, SECRET_KEY=secrets.token_hex(32), PLUGBOARD_PLUGINS=[])
+    app.config.update(config or {})
+    if setup is not None:
+        setup(app)
+    Plugboard(app, plugins=plugins)
+    return app
+
+
+@pytest.fixture
+def plugboard_plugins() -> list[Plugin | type[Plugin]]:
+    """Plugins for ``plugboard_app`` when no ``plugboard`` marker names them."""
+    return []
+
+
+@pytest.fixture
+def plugboard_config() -> dict[str, Any]:
+    """Config for ``plugboard_app`` when no ``plugboard`` marker gives it."""
+    return {}
+
+
+@pytest.fixture
+def make_plugboard_app(tmp_path: Path) -> Callable[..., Flask]:
+    """Factory: ``make_plugboard_app(plugins=[...], config={...})`` -> app."""
+
+    def make(
+        plugins: Iterable[Plugin | type[Plugin]] = (),
+        config: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Flask:
+        kwargs.setdefault("instance_path", str(tmp_path / "instance"))
+        return build_app(plugins, config, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def plugboard_app(
+    request: pytest.FixtureRequest,
+    make_plugboard_app: Callable[..., Flask],
+    plugboard_plugins: list[Plugin | type[Plugin]],
+    plugboard_config: dict[str, Any],
+) -> Flask:
+    """An app with the host and the chosen plugins."""
+    marker = request.node.get_closest_marker("plugboard")
+    plugins: Iterable[Plugin | type[Plugin]] = plugboard_plugins
+    config: dict[str, Any] = dict(plugboard_config)
+    if marker is not None:
+        plugins = marker.kwargs.get("plugins", plugins)
+        config.update(marker.kwargs.get("config", {}))
+    return make_plugboard_app(plugins, config)
+
+
+@pytest.fixture
+def plugboard_client(plugboard_app: Flask) -> FlaskClient:
+    """A test client of ``plugboard_app``."""
+    return plugboard_app.test_client()
+
+
+@pytest.fixture
+def plugboard_runner(plugboard_app: Flask) -> FlaskCliRunner:
+    """A CLI runner of ``plugboard_app``."""
+    return plugboard_app.test_cli_runner()
+
+
+@pytest.fixture
+def hook_recorder(plugboard_app: Flask) -> Iterator[HookRecorder]:
+    """Records the hook calls of ``plugboard_app`` from now on."""
+    recorder = HookRecorder(get_state(plugboard_app).pm)
+    yield recorder
+    recorder.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "plugboard(plugins=[...], config={...}): plugins and config of the plugboard_app fixture",
+    )

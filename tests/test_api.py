@@ -1,0 +1,32 @@
+"""The public surface is small and deliberate: changing it must be a decision."""
+
+from __future__ import annotations
+
+import flask_plugboard
+
+
+def test_exported_names_are_pinned() -> None:
+    assert sorted(flask_plugboard.__all__) == [
+            "Plugboard",
+        "PlugboardError",
+        "PlugboardState",
+        "Plugin",
+        "PluginFailure",
+        "PluginLoadError",
+        "PluginRecord",
+        "SettingsError",
+        "__version__",
+        "add_server_timing",
+        "get_state",
+        "hookimpl",
+        "hookspec",
+        "plugin_blueprint",
+        "setting",
+    ]
+    for name in flask_plugboard.__all__:
+        assert hasattr(flask_plugboard, name)
+
+
+def test_errors_share_one_base() -> None:
+    for name in ["PluginFailure", "PluginLoadError", "SettingsError"]:
+        assert issubclass(getattr(flask_plugboard, name), flask_plugboard.PlugboardError)
