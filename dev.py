@@ -48,8 +48,6 @@ def _stamp(deps: str) -> str:
 
 def ensure_venv(deps: str = "newest") -> Path:
     """Create or refresh the virtual environment for ``deps``; return its python."""
-    if sys.version_info < (3, 11):
-        sys.exit("dev.py: Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])
     env_dir = ROOT / (".venv" if deps == "newest" else f".venv-{deps}")
     python = env_dir / "bin" / "python"
     stamp_file = env_dir / ".plugboard-stamp"
@@ -62,7 +60,14 @@ def ensure_venv(deps: str = "newest") -> Path:
         _say(f"creating {env_dir.name}")
         venv.EnvBuilder(with_pip=True).create(env_dir)
     _say(f"installing flask-plugboard[{EXTRAS}] into {env_dir.name} ({deps} dependencies)")
-    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip: list[str | Path] = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
     _run(*pip, "--upgrade", "pip")
     args = [*pip, "--upgrade", "--upgrade-strategy", "eager", "-e", f".[{EXTRAS}]"]
     constraints = ROOT / "constraints" / f"{deps}.txt"
@@ -98,16 +103,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     python = ensure_venv()
     flask = python.parent / "flask"
     _say("serving the demo at http://127.0.0.1:5000 (Ctrl+C stops it)")
-    os.execv(flask, [str(flask), "--app", "examples/demo.py", "run", "--host", "127.0.0.1", "--port", "5000"])
+    argv = [str(flask), "--app", "examples/demo.py", "run", "--host", "127.0.0.1", "--port", "5000"]
+    os.execv(flask, argv)  # noqa: S606 - replaces this process with the dev server, no shell
 
 
 def cmd_test(args: argparse.Namespace) -> int:
     python = ensure_venv(args.deps)
     ensure_chromium()
     versions = subprocess.run(
-        [python, "-c", "from importlib.metadata import version as v; "
-         "print(*(f'{p} {v(p)}' for p in ('flask', 'werkzeug', 'pluggy', 'sqlalchemy')))"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        [
+            python,
+            "-c",
+            "from importlib.metadata import version as v; "
+            "print(*(f'{p} {v(p)}' for p in ('flask', 'werkzeug', 'pluggy', 'sqlalchemy')))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     ).stdout.strip()
     _say(f"testing with {args.deps} dependencies: {versions}")
     workers = ["-n", str(args.workers)] if args.workers != "0" else []
@@ -132,10 +145,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return status
 
 
+def _check_python() -> None:
+    # Runs on whatever python3 the user has; say clearly when it is too old.
+    version = sys.version_info[:2]
+    if version < (3, 11):  # noqa: UP036 - dev.py itself must run on older Pythons to say so
+        sys.exit(f"dev.py: Python 3.11 or newer is needed (found {sys.version.split()[0]})")
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _check_python()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="set up and serve the demo at http://127.0.0.1:5000").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="set up and serve the demo at http://127.0.0.1:5000")
+    run.set_defaults(func=cmd_run)
     test = sub.add_parser("test", help="set up and run the test suite")
     test.add_argument("--deps", choices=["newest", "lowest"], default="newest")
     test.add_argument("--workers", default="auto", help="pytest-xdist workers (0: none)")

@@ -19,7 +19,9 @@ REDIS_URL = os.environ.get("PLUGBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 1):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 1
+        ):
             return True
     except OSError:
         return False
@@ -29,7 +31,9 @@ def _reachable(url: str, default_port: int) -> bool:
 def postgres_url() -> str:
     """URL of the real PostgreSQL server; skips the test when none answers."""
     if not _reachable(POSTGRES_URL, 5432):
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL} (set PLUGBOARD_TEST_POSTGRES_URL)")
+        pytest.skip(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} (set PLUGBOARD_TEST_POSTGRES_URL)"
+        )
     return POSTGRES_URL
 
 

@@ -90,7 +90,9 @@ def test_tutorial_module_and_class_are_adopted(tutorial_package: str) -> None:
 
 
 def test_something_without_init_app_is_refused(tutorial_package: str) -> None:
-    app = build_app([], {"PLUGBOARD_PLUGINS": ["flaskr_like.db:close_db"], "PLUGBOARD_STRICT": False})
+    app = build_app(
+        [], {"PLUGBOARD_PLUGINS": ["flaskr_like.db:close_db"], "PLUGBOARD_STRICT": False}
+    )
     record = get_state(app).records["close_db"]
     assert record.status == "failed (import)"
     assert "neither a Plugboard plugin nor a Flask extension" in record.failure.error  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ import flask_plugboard
 
 def test_exported_names_are_pinned() -> None:
     assert sorted(flask_plugboard.__all__) == [
-            "Plugboard",
+        "Plugboard",
         "PlugboardError",
         "PlugboardState",
         "Plugin",

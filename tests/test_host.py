@@ -209,7 +209,9 @@ def test_raising_hook_does_not_fail_the_request_and_quarantines(
     assert (health.failures, health.quarantined) == (3, True)
     assert state.records["raiser"].status == "quarantined"
     assert "collector bug" in (health.last_error or "")
-    assert any("plugin 'raiser': hook plugboard_request_finished raised" in m for m in caplog.messages)
+    assert any(
+        "plugin 'raiser': hook plugboard_request_finished raised" in m for m in caplog.messages
+    )
     assert any("quarantined" in m for m in caplog.messages)
     assert state.pm.get_plugin("raiser") is None
 

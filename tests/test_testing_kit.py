@@ -7,7 +7,7 @@ import pytest
 
 def test_fixtures_from_a_plugin_authors_point_of_view(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_author='''
+        test_author="""
         import pytest
         from flask import Flask
         from flask_plugboard import Plugin, hookimpl, get_state
@@ -44,7 +44,7 @@ def test_fixtures_from_a_plugin_authors_point_of_view(pytester: pytest.Pytester)
             second = make_plugboard_app([Echo], {"PLUGBOARD_QUARANTINE_AFTER": 1})
             assert first is not second
             assert get_state(second).settings.quarantine_after == 1
-        '''
+        """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
     result.assert_outcomes(passed=3)
@@ -52,7 +52,7 @@ def test_fixtures_from_a_plugin_authors_point_of_view(pytester: pytest.Pytester)
 
 def test_failing_plugin_fails_the_authors_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_broken='''
+        test_broken="""
         import pytest
         from flask_plugboard import Plugin
 
@@ -65,8 +65,10 @@ def test_failing_plugin_fails_the_authors_test(pytester: pytest.Pytester) -> Non
         @pytest.mark.plugboard(plugins=[Broken])
         def test_it(plugboard_app):
             pass
-        '''
+        """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*plugin 'broken' failed at init: RuntimeError: forgot to configure*"])
+    result.stdout.fnmatch_lines(
+        ["*plugin 'broken' failed at init: RuntimeError: forgot to configure*"]
+    )

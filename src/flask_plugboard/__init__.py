@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-from ._host import Plugboard, PlugboardState, PluginRecord, get_state
+from ._host import Plugboard
 from ._settings import setting
+from ._state import PlugboardState, PluginRecord, get_state
 from ._version import __version__
 from ._web import plugin_blueprint
 from .errors import (

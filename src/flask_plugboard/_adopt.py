@@ -44,7 +44,7 @@ class AdoptedExtension(Plugin):
         # Instance attributes shadow the class metadata: each adopted extension has its own.
         self.name = name  # type: ignore[misc]
         self.path = path
-        module_name = getattr(target, "__module__", None) or getattr(target, "__name__", "")
+        module_name = str(getattr(target, "__module__", None) or getattr(target, "__name__", ""))
         self.version = _distribution_version(module_name)  # type: ignore[misc]
         self.description = _first_line(target)  # type: ignore[misc]
         self._target = target

@@ -181,7 +181,6 @@ def order_plugins(nodes: Sequence[Node]) -> Ordering:
         after = f"after {', '.join(sorted(set(deps[name]) & set(order)))} " if why[name] else ""
         detail = "; ".join(why[name]) if why[name] else "no requirements"
         reasons[name] = (
-            f"{index}. {name}: {after}({detail}); ties broken by discovery position "
-            f"{node.position}"
+            f"{index}. {name}: {after}({detail}); ties broken by discovery position {node.position}"
         )
     return Ordering(order=order, reasons=reasons, excluded=excluded)

@@ -25,6 +25,7 @@ class SecretFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__("plugboard-secrets")
         self.secrets: set[str] = set()
+        self.loggers = ["flask_plugboard"]
 
     def add(self, values: Iterable[str]) -> None:
         self.secrets.update(v for v in values if len(v) >= _MIN_SECRET_LENGTH)
@@ -41,8 +42,13 @@ class SecretFilter(logging.Filter):
             record.msg, record.args = redacted, None
         return True
 
+    def add_logger(self, name: str) -> None:
+        """Also redact records logged to ``name`` (a plugin's module logger)."""
+        self.loggers.append(name)
+
     def install(self, app: Flask) -> None:
         if not self.secrets:
             return
-        for log in (app.logger, logging.getLogger("flask_plugboard")):
-            log.addFilter(self)
+        app.logger.addFilter(self)
+        for name in self.loggers:
+            logging.getLogger(name).addFilter(self)

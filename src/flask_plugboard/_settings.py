@@ -176,7 +176,7 @@ def describe_settings(schema: type[Any] | None, prefix: str) -> list[SettingSpec
         required = f.default is _MISSING and f.default_factory is _MISSING
         if f.default is not _MISSING:
             default = f.default
-        elif f.default_factory is not _MISSING:
+        elif callable(f.default_factory):
             default = f.default_factory()
         else:
             default = None
@@ -227,7 +227,7 @@ def load_settings(
             raw = config[key]
         elif f.default is not _MISSING:
             raw = f.default
-        elif f.default_factory is not _MISSING:
+        elif callable(f.default_factory):
             raw = f.default_factory()
         else:
             raise SettingsError(
@@ -240,8 +240,7 @@ def load_settings(
             _check_constraints(value, f.metadata)
         except _Invalid as exc:
             raise SettingsError(
-                f"{source} = {_shown(raw, secret)} is not valid for {owner}: "
-                f"expected {exc}"
+                f"{source} = {_shown(raw, secret)} is not valid for {owner}: expected {exc}"
             ) from None
         values[f.name] = value
     try:

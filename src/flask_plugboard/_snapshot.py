@@ -77,8 +77,9 @@ class Snapshot:
             else:
                 # {scope: [callables]} or {scope: {code: {class: handler}}}: copy the
                 # containers (deep enough that appends are undone), never the callables.
-                registries[attr] = {k: copy.deepcopy(v, {id(f): f for f in _leaves(v)})
-                                    for k, v in value.items()}
+                registries[attr] = {
+                    k: copy.deepcopy(v, {id(f): f for f in _leaves(v)}) for k, v in value.items()
+                }
         return cls(
             registries=registries,
             rules=list(app.url_map.iter_rules()),

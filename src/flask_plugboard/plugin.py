@@ -6,6 +6,7 @@ import dataclasses
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Blueprint, Flask, current_app
@@ -51,7 +52,7 @@ class Plugin:
     #: Frozen dataclass of settings built with :func:`flask_plugboard.setting`.
     Settings: ClassVar[type[Any]] = _NoSettings
     #: A module or class of ``@hookspec`` functions this plugin publishes for others.
-    hookspecs: ClassVar[object | None] = None
+    hookspecs: ClassVar[ModuleType | type | None] = None
     #: SQLAlchemy metadata of the plugin's models (see :mod:`flask_plugboard.db`).
     metadata: ClassVar[MetaData | None] = None
     #: Folder of the plugin's Alembic revisions; default: ``migrations`` beside the module.

@@ -22,7 +22,9 @@ def add_server_timing(name: str, duration_ms: float | None = None, description: 
     milliseconds, as the header wants.
     """
     if not _TOKEN.match(name):
-        raise ValueError(f"Server-Timing name {name!r} is not an HTTP token: use letters, digits, -_.")
+        raise ValueError(
+            f"Server-Timing name {name!r} is not an HTTP token: use letters, digits, -_."
+        )
     entries: list[str] | None = g.get("_plugboard_server_timing")
     if entries is None:
         entries = g._plugboard_server_timing = []

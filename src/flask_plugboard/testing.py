@@ -27,7 +27,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from ._host import Plugboard, get_state
+from ._host import Plugboard
+from ._state import get_state
 from .plugin import Plugin
 
 __all__ = ["HookCall", "HookRecorder", "build_app"]

@@ -1,0 +1,157 @@
+"""Per-app host state: the host's settings and what it knows of each plugin."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+import pluggy
+from flask import Flask, current_app
+
+from ._isolation import HookHealth
+from ._ordering import Ordering
+from ._settings import setting
+from .errors import PlugboardError
+from .plugin import SETTINGS_KEY, Plugin
+
+__all__ = [
+    "EXTENSION_KEY",
+    "Failure",
+    "HostSettings",
+    "Phase",
+    "PlugboardState",
+    "PluginRecord",
+    "get_state",
+]
+
+EXTENSION_KEY = "plugboard"
+
+Phase = Literal["import", "validate", "requirements", "init"]
+
+
+@dataclasses.dataclass(frozen=True)
+class HostSettings:
+    """Settings of the host itself (prefix ``PLUGBOARD_``)."""
+
+    plugins: list[str] | str | None = setting(
+        None,
+        doc="The allow-list: plugin names or import paths to load, in order of preference "
+        "(a list, or a comma-separated string). When set, only these load; when unset, "
+        "every plugin installed under the 'plugboard' entry-point group loads.",
+    )
+    strict: bool | None = setting(
+        None,
+        doc="Fail start-up when any plugin fails instead of starting without it. "
+        "Default: on when TESTING is on, off otherwise.",
+    )
+    quarantine_after: int = setting(
+        5,
+        min=0,
+        doc="Consecutive hook failures after which a plugin is quarantined (its hooks no "
+        "longer run). 0 never quarantines.",
+    )
+    admin: bool = setting(
+        False,
+        doc="Serve the admin pages (/admin/plugins). Until a plugin answers the "
+        "plugboard_admin_access hook (the auth plugin does), they are open to anyone "
+        "who can reach the app, so enable them only where that is safe.",
+    )
+    admin_url_prefix: str = setting("/admin", doc="URL prefix of the host's admin pages.")
+    env_prefix: str = setting(
+        "FLASK",
+        doc="Prefix of environment variables that override settings, as "
+        "Flask's from_prefixed_env reads them (FLASK_TIMER_SLOW_THRESHOLD=2.5). "
+        "Set it in app.config; an empty string disables reading the environment.",
+    )
+
+    def plugin_list(self) -> list[str] | None:
+        if self.plugins is None:
+            return None
+        if isinstance(self.plugins, str):
+            return [p.strip() for p in self.plugins.split(",") if p.strip()]
+        return list(self.plugins)
+
+
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """Why a plugin is not running: the phase it failed in and the error."""
+
+    phase: Phase
+    error: str
+    exception: BaseException | None = dataclasses.field(default=None, compare=False, repr=False)
+
+
+@dataclasses.dataclass
+class PluginRecord:
+    """Everything the host knows about one plugin on one app."""
+
+    name: str
+    source: str
+    plugin: Plugin | None = None
+    failure: Failure | None = None
+    routes: list[str] = dataclasses.field(default_factory=list)
+    commands: list[str] = dataclasses.field(default_factory=list)
+    hooks: list[str] = dataclasses.field(default_factory=list)
+    health: HookHealth | None = None
+    order_reason: str = ""
+    position: int = 0
+
+    @property
+    def version(self) -> str:
+        return self.plugin.version if self.plugin is not None else "?"
+
+    @property
+    def description(self) -> str:
+        return self.plugin.description if self.plugin is not None else ""
+
+    @property
+    def status(self) -> str:
+        """``loaded``, ``quarantined``, or ``failed (<phase>)``."""
+        if self.failure is not None:
+            return f"failed ({self.failure.phase})"
+        if self.health is not None and self.health.quarantined:
+            return "quarantined"
+        return "loaded"
+
+    @property
+    def active(self) -> bool:
+        return self.failure is None and not (self.health is not None and self.health.quarantined)
+
+
+@dataclasses.dataclass
+class PlugboardState:
+    """Per-app host state, kept in ``app.extensions["plugboard"]``."""
+
+    settings: HostSettings
+    pm: pluggy.PluginManager
+    records: dict[str, PluginRecord]
+    ordering: Ordering
+    strict: bool
+
+    @property
+    def hook(self) -> Any:
+        """The app's pluggy hook relay: ``state.hook.plugboard_admin_links()``."""
+        return self.pm.hook
+
+    def loaded(self) -> list[PluginRecord]:
+        """Plugins running on the app, in load order."""
+        return [r for r in self.records.values() if r.failure is None]
+
+    def failed(self) -> list[PluginRecord]:
+        return [r for r in self.records.values() if r.failure is not None]
+
+    def plugin_settings(self, name: str, app: Flask) -> Any:
+        return app.extensions.get(SETTINGS_KEY, {}).get(name)
+
+
+def get_state(app: Flask | None = None) -> PlugboardState:
+    """Return the host state of ``app`` (default: the current app)."""
+    target = current_app if app is None else app
+    try:
+        state: PlugboardState = target.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise PlugboardError(
+            f"Plugboard is not initialised on app {target.name!r}: call Plugboard(app) "
+            "or plugboard.init_app(app) in the app factory"
+        ) from None
+    return state
