@@ -337,3 +337,20 @@ def test_plugins_setting_from_the_environment(
     app.config["TESTING"] = True
     Plugboard(app)
     assert list(get_state(app).records) == ["shout"]
+
+
+def test_secrets_are_redacted_in_start_up_failures_and_tracebacks(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class LeaksKey(Plugin):
+        name = "leaks_key"
+        Settings = StrictSettings
+
+        def setup(self, app: Flask, settings: Any) -> None:
+            raise RuntimeError(f"could not connect with key={settings.api_key}")
+
+    with caplog.at_level(logging.ERROR):
+        app = make([LeaksKey], LEAKS_KEY_API_KEY="supersecret123")
+    assert "supersecret123" not in caplog.text
+    assert "could not connect with key=***" in caplog.text
+    assert get_state(app).records["leaks_key"].status == "failed (init)"

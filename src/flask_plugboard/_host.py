@@ -87,7 +87,7 @@ class _Boot:
         self.state = PlugboardState(
             settings=settings, pm=pm, records={}, ordering=Ordering([], {}, {}), strict=strict
         )
-        self.redactor = SecretFilter()
+        self.redactor = SecretFilter(app)
 
     def run(self) -> None:
         self.app.extensions[EXTENSION_KEY] = self.state
@@ -159,7 +159,7 @@ class _Boot:
             except PlugboardError as exc:
                 self.fail(record, "validate", exc)
                 continue
-            self.redactor.add(secret_values(settings))
+            self.redactor.add(secret_values(settings), type(plugin).__module__)
 
     def order(self) -> None:
         records = self.state.records
@@ -238,14 +238,12 @@ class _Boot:
         ]
         record.commands = snapshot.new_commands(app)
         record.hooks = sorted(c.name for c in pm.get_hookcallers(proxy) or [])
-        self.redactor.add_logger(type(plugin).__module__)
 
     def finish(self) -> None:
         from ._cli import install_cli
         from ._web import install_web
 
         _wire_request_hooks(self.app, self.state.pm)
-        self.redactor.install(self.app)
         install_web(self.app, self.state)
         install_cli(self.app)
         self.state.pm.hook.plugboard_app_ready(app=self.app)

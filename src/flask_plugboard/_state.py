@@ -64,6 +64,13 @@ class HostSettings:
         "Set it in app.config; an empty string disables reading the environment.",
     )
 
+    def __post_init__(self) -> None:
+        if not self.admin_url_prefix.startswith("/"):
+            raise ValueError(
+                f"PLUGBOARD_ADMIN_URL_PREFIX = {self.admin_url_prefix!r}: expected a path "
+                "starting with '/' (like '/admin')"
+            )
+
     def plugin_list(self) -> list[str] | None:
         if self.plugins is None:
             return None
@@ -136,6 +143,10 @@ class PlugboardState:
     def loaded(self) -> list[PluginRecord]:
         """Plugins running on the app, in load order."""
         return [r for r in self.records.values() if r.failure is None]
+
+    def imported(self) -> list[tuple[PluginRecord, Plugin]]:
+        """Records whose plugin was imported (running or not), with the plugin."""
+        return [(r, r.plugin) for r in self.records.values() if r.plugin is not None]
 
     def failed(self) -> list[PluginRecord]:
         return [r for r in self.records.values() if r.failure is not None]
