@@ -195,7 +195,7 @@ class _Boot:
 
     def initialise(self) -> None:
         live = self.live()
-        if any(plugin.metadata is not None for _, plugin in live):
+        if any(plugin.metadata is not None or plugin.migrations_dir() for _, plugin in live):
             from .db import ensure_database
 
             ensure_database(self.app)

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Plugin", "SETTINGS_KEY"]
 
+#: Longest plugin name: its version table ``alembic_version_<name>`` must fit PostgreSQL's
+#: 63-character identifiers.
+MAX_NAME_LENGTH = 40
+
 #: ``app.extensions`` key of the per-app dict ``{plugin name: settings instance}``.
 SETTINGS_KEY = "plugboard.settings"
 
@@ -66,10 +70,12 @@ class Plugin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__ and not cls.name.isidentifier():
+        if "name" in cls.__dict__ and (
+            not cls.name.isidentifier() or len(cls.name) > MAX_NAME_LENGTH
+        ):
             raise PlugboardError(
-                f"plugin name {cls.name!r} of {cls.__qualname__} is not valid: use letters, "
-                "digits and underscores, starting with a letter"
+                f"plugin name {cls.name!r} of {cls.__qualname__} is not valid: use at most "
+                f"{MAX_NAME_LENGTH} letters, digits and underscores, starting with a letter"
             )
 
     # -- metadata -----------------------------------------------------------------
