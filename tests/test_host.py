@@ -353,4 +353,20 @@ def test_secrets_are_redacted_in_start_up_failures_and_tracebacks(
         app = make([LeaksKey], LEAKS_KEY_API_KEY="supersecret123")
     assert "supersecret123" not in caplog.text
     assert "could not connect with key=***" in caplog.text
+    assert "traceback hidden" in caplog.text
     assert get_state(app).records["leaks_key"].status == "failed (init)"
+
+
+def test_strict_failure_message_does_not_carry_secrets() -> None:
+    class LeaksKey(Plugin):
+        name = "leaks_key"
+        Settings = StrictSettings
+
+        def setup(self, app: Flask, settings: Any) -> None:
+            raise RuntimeError(f"could not connect with key={settings.api_key}")
+
+    with pytest.raises(PluginFailure) as info:
+        build_app([LeaksKey], {"LEAKS_KEY_API_KEY": "supersecret123"})
+    assert "supersecret123" not in str(info.value)
+    assert "key=***" in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__

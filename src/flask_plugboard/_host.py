@@ -105,6 +105,12 @@ class _Boot:
         else:
             message = f"{type(exc).__name__}: {exc}"
         cause = exc if isinstance(exc, BaseException) else None
+        # Redacted here, at the source: the message reaches listings, logs and, under
+        # strict mode, an exception that an error page may show.
+        redacted = self.redactor.redact(message)
+        if redacted != message:
+            # The original exception holds the secret in its text: keep it off the chain.
+            cause, message = None, f"{redacted} (traceback hidden: it held a secret value)"
         record.failure = Failure(phase=phase, error=message, exception=cause)
         if self.state.strict:
             raise PluginFailure(record.name, phase, message) from cause
