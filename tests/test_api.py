@@ -17,6 +17,7 @@ def test_exported_names_are_pinned() -> None:
         "SettingsError",
         "__version__",
         "add_server_timing",
+        "admin_guard",
         "get_state",
         "hookimpl",
         "hookspec",

@@ -370,3 +370,24 @@ def test_strict_failure_message_does_not_carry_secrets() -> None:
     assert "supersecret123" not in str(info.value)
     assert "key=***" in str(info.value)
     assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_trusted_proxies_make_remote_addr_the_client() -> None:
+    def setup(app: Flask) -> None:
+        app.add_url_rule("/ip", "ip", lambda: request.remote_addr or "")
+
+    from flask import request
+
+    headers = {"X-Forwarded-For": "203.0.113.9, 10.0.0.2"}
+    direct = build_app([], setup=setup).test_client()
+    assert direct.get("/ip", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).text == (
+        "10.0.0.1"
+    )
+    one = build_app([], {"PLUGBOARD_PROXIES": 1}, setup=setup).test_client()
+    assert one.get("/ip", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).text == (
+        "10.0.0.2"
+    )
+    two = build_app([], {"PLUGBOARD_PROXIES": 2}, setup=setup).test_client()
+    assert two.get("/ip", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).text == (
+        "203.0.113.9"
+    )

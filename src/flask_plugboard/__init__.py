@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from ._admin import admin_guard
 from ._host import Plugboard
 from ._settings import setting
 from ._state import PlugboardState, PluginRecord, get_state
@@ -26,6 +27,7 @@ from .plugin import Plugin
 from .server_timing import add_server_timing
 
 __all__ = [
+    "admin_guard",
     "Plugboard",
     "PlugboardError",
     "PlugboardState",

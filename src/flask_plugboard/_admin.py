@@ -27,10 +27,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from ._listing import plugins_listing
-from ._state import PlugboardState, PluginRecord, get_state
+from ._state import EXTENSION_KEY, PlugboardState, PluginRecord, get_state
 from ._web import PluginBlueprint
 
-__all__ = ["admin_denied", "install_admin"]
+__all__ = ["admin_denied", "admin_guard", "install_admin"]
 
 logger = logging.getLogger("flask_plugboard")
 
@@ -51,13 +51,16 @@ def _gatekeepers(state: PlugboardState) -> list[PluginRecord]:
     return [r for r in state.records.values() if _decides_access(state, r)]
 
 
-def admin_denied(state: PlugboardState) -> str | None:
+def admin_denied(state: PlugboardState | None = None) -> str | None:
     """Why the current request may not see admin pages, or ``None`` when it may.
 
-    Other plugins' admin pages call this (or use it as a ``before_request``).
-
     Fails closed: a plugin meant to decide that is not running, or that raised, denies.
+    Without the host (a plugin used as a plain extension) nobody decides: allowed.
     """
+    if state is None:
+        state = current_app.extensions.get(EXTENSION_KEY)
+        if state is None:
+            return None
     gatekeepers = _gatekeepers(state)
     for record in gatekeepers:
         if not record.active:
@@ -89,7 +92,8 @@ def _admin_response(response: Response, *, vary: bool = False) -> Response:
 
 
 def _error(code: int, message: str) -> Response:
-    if _wants_json():
+    # Without the host (a plugin used as a plain extension) there is no page layout.
+    if _wants_json() or EXTENSION_KEY not in current_app.extensions:
         response = jsonify(error=message, status=code)
     else:
         response = Response(
@@ -103,6 +107,18 @@ def _check_access() -> Response | None:
     if request.endpoint == "plugboard.static":
         return None  # the stylesheet of the error page itself
     denied = admin_denied(get_state())
+    return None if denied is None else _error(403, denied)
+
+
+def admin_guard() -> Response | None:
+    """``before_request`` for any plugin's admin blueprint: ``bp.before_request(admin_guard)``.
+
+    Answers 404 unless ``PLUGBOARD_ADMIN`` is on (admin pages exist only when explicitly
+    enabled), and 403 when :func:`admin_denied` says no; JSON for JSON clients.
+    """
+    if not current_app.config.get("PLUGBOARD_ADMIN", False):
+        return _error(404, "admin pages are not enabled (PLUGBOARD_ADMIN)")
+    denied = admin_denied()
     return None if denied is None else _error(403, denied)
 
 

@@ -9,6 +9,7 @@ import pluggy
 from flask import Flask, Response, request
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import hookspecs as host_hookspecs
 from ._discovery import discover
@@ -88,6 +89,7 @@ class _Boot:
             settings=settings, pm=pm, records={}, ordering=Ordering([], {}, {}), strict=strict
         )
         self.redactor = SecretFilter(app)
+        self.redactor.add(secret_values(settings), "flask_plugboard")
 
     def run(self) -> None:
         self.app.extensions[EXTENSION_KEY] = self.state
@@ -250,6 +252,11 @@ class _Boot:
         from ._web import install_web
 
         _wire_request_hooks(self.app, self.state.pm)
+        hops = self.state.settings.proxies
+        if hops:
+            self.app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+                self.app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+            )
         install_web(self.app, self.state)
         install_cli(self.app)
         self.state.pm.hook.plugboard_app_ready(app=self.app)

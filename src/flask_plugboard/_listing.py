@@ -20,13 +20,13 @@ __all__ = ["known_secrets", "plugins_listing", "scrub"]
 
 def known_secrets(app: Flask, state: PlugboardState | None = None) -> list[str]:
     """Every secret value the app knows, longest first (a secret containing another is
-    replaced whole): the secret settings of loaded plugins, those configured (in
+    replaced whole): the host's secret settings, those of loaded plugins, those configured (in
     app.config or the environment) for plugins that failed, and ``SECRET_KEY``; each
     also as it appears inside JSON.
     """
     state = get_state(app) if state is None else state
     env_prefix = state.settings.env_prefix or None
-    found: set[str] = set()
+    found: set[str] = set(secret_values(state.settings))
     for record, plugin in state.imported():
         instance = state.plugin_settings(record.name, app)
         if instance is not None:

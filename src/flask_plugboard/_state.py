@@ -57,6 +57,21 @@ class HostSettings:
         "who can reach the app, so enable them only where that is safe.",
     )
     admin_url_prefix: str = setting("/admin", doc="URL prefix of the host's admin pages.")
+    proxies: int = setting(
+        0,
+        min=0,
+        doc="How many reverse proxies stand in front of the app. When above 0, the host "
+        "wraps the app in werkzeug's ProxyFix trusting that many X-Forwarded-For, -Proto, "
+        "-Host and -Prefix hops, so request.remote_addr (used by request logs and rate "
+        "limits) is the client's address. Never set it higher than the real count: "
+        "clients could then forge their address.",
+    )
+    redis_url: str | None = setting(
+        None,
+        secret=True,
+        doc="The app-wide Redis URL (redis://host:6379/0), used by every plugin that "
+        "stores in Redis unless the plugin has its own URL setting.",
+    )
     env_prefix: str = setting(
         "FLASK",
         doc="Prefix of environment variables that override settings, as "

@@ -22,6 +22,7 @@ __all__ = [
     "plugboard_template_slot",
     "plugboard_admin_access",
     "plugboard_admin_links",
+    "plugboard_current_user",
 ]
 
 
@@ -57,3 +58,11 @@ def plugboard_admin_access(request: Request) -> bool | None:
 @hookspec
 def plugboard_admin_links() -> list[tuple[str, str]] | None:
     """Return ``(label, endpoint)`` pairs to show in the admin navigation."""
+
+
+@hookspec(firstresult=True)
+def plugboard_current_user(request: Request) -> str | None:
+    """Return an identifier of the user making this request, or None when unknown.
+
+    The auth plugin answers it; request logs and rate limits use it without knowing auth.
+    """
