@@ -391,3 +391,21 @@ def test_trusted_proxies_make_remote_addr_the_client() -> None:
     assert two.get("/ip", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).text == (
         "203.0.113.9"
     )
+
+
+def test_middleware_of_a_failed_plugin_is_removed() -> None:
+    class WrapsThenFails(Plugin):
+        name = "wraps_then_fails"
+
+        def setup(self, app: Flask, settings: Any) -> None:
+            inner = app.wsgi_app
+
+            def middleware(environ: Any, start_response: Any) -> Any:
+                raise RuntimeError("should never run")
+
+            app.wsgi_app = middleware  # type: ignore[method-assign]
+            _ = inner
+            raise RuntimeError("late failure")
+
+    app = make([WrapsThenFails])
+    assert app.test_client().get("/").text == "index"

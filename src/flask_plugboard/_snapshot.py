@@ -64,6 +64,7 @@ class Snapshot:
     rules: list[Rule]
     commands: set[str]
     jinja_globals: set[str]
+    wsgi_app: Any
 
     @classmethod
     def take(cls, app: Flask) -> Snapshot:
@@ -85,6 +86,7 @@ class Snapshot:
             rules=list(app.url_map.iter_rules()),
             commands=set(app.cli.commands),
             jinja_globals=set(app.jinja_env.globals),
+            wsgi_app=app.wsgi_app,
         )
 
     def new_rules(self, app: Flask) -> list[Rule]:
@@ -111,3 +113,4 @@ class Snapshot:
             del app.cli.commands[name]
         for name in set(app.jinja_env.globals) - self.jinja_globals:
             del app.jinja_env.globals[name]
+        app.wsgi_app = self.wsgi_app  # type: ignore[method-assign]  # undo middleware

@@ -1,0 +1,188 @@
+"""The demo app (examples/demo.py): it starts the way the README says and its pages work."""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.cli import ScriptInfo
+
+from flask_plugboard import __version__, get_state
+from flask_plugboard._discovery import BUNDLED
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo.py"
+
+
+@pytest.fixture(scope="module")
+def demo() -> ModuleType:
+    """examples/demo.py as a module (it is a script folder, not a package)."""
+    spec = importlib.util.spec_from_file_location("plugboard_demo", DEMO)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def make_demo(demo: ModuleType) -> Callable[..., Flask]:
+    def make(**config: Any) -> Flask:
+        app: Flask = demo.create_app({"TESTING": True, **config})
+        return app
+
+    return make
+
+
+def test_flask_finds_create_app_from_the_file_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What `flask --app examples/demo.py ...` does; it puts examples/ on sys.path.
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    try:
+        app = ScriptInfo(app_import_path=str(DEMO)).load_app()
+    finally:
+        sys.modules.pop("demo", None)
+    assert app.name == "demo"
+    assert app.debug is False
+    assert app.test_client().get("/").status_code == 200
+
+
+def test_every_plugin_the_demo_names_is_bundled_and_loads(
+    demo: ModuleType, make_demo: Callable[..., Flask]
+) -> None:
+    assert set(demo.PLUGINS) <= set(BUNDLED)
+    state = get_state(make_demo())
+    assert {r.name for r in state.loaded()} == set(demo.PLUGINS)
+    assert {r.status for r in state.records.values()} == {"loaded"}
+
+
+def test_index_lists_the_plugins_and_links_to_the_admin_page(
+    make_demo: Callable[..., Flask],
+) -> None:
+    response = make_demo().test_client().get("/")
+    assert response.status_code == 200
+    page = response.text
+    assert 'href="/admin/plugins"' in page
+    assert 'href="/api/status"' in page and 'href="/slow"' in page
+    assert "<strong>timer</strong>" in page
+    assert "X-Request-Time" in response.headers
+
+
+def test_the_admin_page_is_served_and_lists_the_timer(make_demo: Callable[..., Flask]) -> None:
+    client = make_demo().test_client()
+    assert "timer" in client.get("/admin/plugins").text
+    listing = client.get("/admin/plugins.json").get_json()
+    assert [p["name"] for p in listing["plugins"]] == ["timer"]
+
+
+def test_the_json_route_lists_plugins_and_adds_a_server_timing_entry(
+    make_demo: Callable[..., Flask],
+) -> None:
+    response = make_demo().test_client().get("/api/status")
+    assert response.status_code == 200
+    assert response.get_json()["plugins"] == [
+        {"name": "timer", "version": __version__, "status": "loaded"}
+    ]
+    timing = response.headers["Server-Timing"]
+    assert timing.startswith("listing;dur=") and ", total;dur=" in timing
+
+
+def test_the_slow_route_logs_a_slow_request_warning(
+    demo: ModuleType,
+    make_demo: Callable[..., Flask],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(demo, "SLOW_SECONDS", 0.02)  # the threshold follows: 0.01 s
+    client = make_demo().test_client()
+    with caplog.at_level(logging.WARNING, logger="flask_plugboard.plugins.timer"):
+        assert client.get("/slow").get_json() == {"slept": 0.02}
+        client.get("/api/status")
+    [message] = [m for m in caplog.messages if m.startswith("slow request")]
+    assert message.startswith("slow request: GET /slow -> 200 OK in ")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("POST", "/", 405), ("DELETE", "/api/status", 405), ("GET", "/nope", 404),
+     ("PUT", "/slow", 405)],
+)  # fmt: skip
+def test_wrong_methods_and_paths_get_a_clear_4xx(
+    make_demo: Callable[..., Flask], method: str, path: str, status: int
+) -> None:
+    response = make_demo().test_client().open(path, method=method)
+    assert response.status_code == status
+    assert "X-Request-Time" in response.headers
+
+
+def test_debug_is_off(make_demo: Callable[..., Flask]) -> None:
+    assert make_demo().debug is False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _get(port: int, path: str) -> http.client.HTTPResponse:
+    """GET ``path`` from 127.0.0.1:``port``; the body is read before returning."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def served_demo() -> Iterator[int]:
+    """The demo started as the README says, on a free port of 127.0.0.1; yields the port."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("FLASK_APP", "FLASK_DEBUG")}
+    argv = [sys.executable, "-m", "flask", "--app", "examples/demo.py", "run", "--port", str(port)]
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                _get(port, "/api/status")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=10)
+        print(output)  # shown when the test fails
+
+
+def test_flask_run_serves_the_demo_on_localhost(served_demo: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", served_demo, timeout=5)
+    try:
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        assert response.status == 200
+        assert "Plugboard demo" in response.read().decode()
+        assert float(response.headers["X-Request-Time"]) > 0
+    finally:
+        conn.close()
+    assert _get(served_demo, "/admin/plugins").status == 200
