@@ -35,6 +35,7 @@ __all__ = ["admin_denied", "admin_guard", "install_admin"]
 logger = logging.getLogger("flask_plugboard")
 
 _ACCESS_HOOK = "plugboard_admin_access"
+_WARNED_KEY = "plugboard.admin_open_warned"
 
 
 def _decides_access(state: PlugboardState, record: PluginRecord) -> bool:
@@ -106,7 +107,9 @@ def _error(code: int, message: str) -> Response:
 def _check_access() -> Response | None:
     if request.endpoint == "plugboard.static":
         return None  # the stylesheet of the error page itself
-    denied = admin_denied(get_state())
+    state = get_state()
+    _warn_if_open(state)
+    denied = admin_denied(state)
     return None if denied is None else _error(403, denied)
 
 
@@ -207,11 +210,19 @@ def install_admin(app: Flask, state: PlugboardState) -> None:
     """Register the admin pages under ``PLUGBOARD_ADMIN_URL_PREFIX``."""
     prefix = state.settings.admin_url_prefix.rstrip("/")
     app.register_blueprint(_admin_blueprint(), url_prefix=prefix or None)
-    if not _gatekeepers(state):
-        logger.warning(
-            "the admin pages at %s/plugins are open to anyone who can reach app %r: no "
-            "plugin decides plugboard_admin_access. Load one that does (such as auth), "
-            "or turn PLUGBOARD_ADMIN off where that is not safe",
-            prefix,
-            app.name,
-        )
+
+
+def _warn_if_open(state: PlugboardState) -> None:
+    # Said once, at the first admin request: at start-up it would repeat on every CLI
+    # command, where nothing is served.
+    app = current_app
+    if app.extensions.get(_WARNED_KEY) or _gatekeepers(state):
+        return
+    app.extensions[_WARNED_KEY] = True
+    logger.warning(
+        "the admin pages at %s/plugins are open to anyone who can reach app %r: no "
+        "plugin decides plugboard_admin_access. Load one that does (such as auth), "
+        "or turn PLUGBOARD_ADMIN off where that is not safe",
+        state.settings.admin_url_prefix.rstrip("/"),
+        app.name,
+    )
