@@ -24,7 +24,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-EXTRAS = "test,dev"
+EXTRAS = "test,dev,bench"
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -25,6 +25,10 @@ ENTRY_POINT_GROUP = "plugboard"
 #: third-party package one installs on purpose).
 BUNDLED: dict[str, str] = {
     "timer": "flask_plugboard.plugins.timer:Timer",
+    "stats": "flask_plugboard.plugins.stats:Stats",
+    "reqlog": "flask_plugboard.plugins.reqlog:RequestLog",
+    "cors": "flask_plugboard.plugins.cors:Cors",
+    "ratelimit": "flask_plugboard.plugins.ratelimit:RateLimit",
 }
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "plugboard_admin_access",
     "plugboard_admin_links",
     "plugboard_current_user",
+    "plugboard_route_limits",
 ]
 
 
@@ -65,4 +66,14 @@ def plugboard_current_user(request: Request) -> str | None:
     """Return an identifier of the user making this request, or None when unknown.
 
     The auth plugin answers it; request logs and rate limits use it without knowing auth.
+    """
+
+
+@hookspec(firstresult=True)
+def plugboard_route_limits(app: Flask, endpoint: str) -> list[Any] | None:
+    """Return the rate limits that apply to requests to ``endpoint``, or None.
+
+    The ratelimit plugin answers with ``LimitInfo`` objects (limit, amount, window, scope,
+    key, strategy, fail, policy; ``as_dict()``); auth and apidocs read them without
+    importing ratelimit.
     """
