@@ -4,8 +4,11 @@
     .venv/bin/flask --app examples/demo.py run
 
 Then open http://127.0.0.1:5000. Every response carries the timer's ``X-Request-Time``
-and ``Server-Timing`` headers (see the browser's developer tools); ``/slow`` logs a
-slow-request warning in the terminal; ``/admin/plugins`` lists the plugins.
+and ``Server-Timing`` headers and reqlog's ``X-Request-ID`` (see the browser's developer
+tools), and reqlog writes one JSON line per request to the terminal; ``/slow`` logs a
+slow-request warning; ``/admin/plugins`` lists the plugins and ``/admin/stats/dashboard``
+charts the traffic; ``/api/status`` answers cross-origin calls from
+http://localhost:3000 and is limited to 60 requests a minute per client.
 
 The admin pages are on and open to anyone who can reach the app, which is why the demo
 only listens on 127.0.0.1 (Flask's default): do not run it with ``--host 0.0.0.0``.
@@ -20,9 +23,10 @@ from typing import Any
 from flask import Flask, render_template_string, url_for
 
 from flask_plugboard import Plugboard, add_server_timing, get_state
+from flask_plugboard.plugins.ratelimit import limit
 
 #: The bundled plugins the demo loads: a new one only needs its name added here.
-PLUGINS = ["timer"]
+PLUGINS = ["timer", "reqlog", "stats", "cors", "ratelimit"]
 
 #: How long ``/slow`` takes; the demo's TIMER_SLOW_THRESHOLD is below it.
 SLOW_SECONDS = 0.3
@@ -62,6 +66,10 @@ INDEX = """<!doctype html>
     <li><a href="{{ url_for('status') }}">{{ url_for('status') }}</a>: a JSON route; its
       <code>Server-Timing</code> header has a <code>listing</code> entry besides
       <code>total</code>.</li>
+    {%- if stats_url %}
+    <li><a href="{{ stats_url }}">{{ stats_url }}</a>: the live statistics of this app's
+      requests, per route.</li>
+    {%- endif %}
     <li><a href="{{ url_for('slow') }}">{{ url_for('slow') }}</a>: takes
       {{ slow_seconds }} s, over the slow threshold of {{ threshold }} s, so the timer
       logs a warning in the terminal.</li>
@@ -84,6 +92,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PLUGBOARD_PLUGINS=list(PLUGINS),
         PLUGBOARD_ADMIN=True,
         TIMER_SLOW_THRESHOLD=SLOW_SECONDS / 2,
+        CORS_ORIGINS=["http://localhost:3000"],
+        RATELIMIT_DEFAULT="600/minute",
     )
     app.config.update(config or {})
 
@@ -93,11 +103,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             INDEX,
             plugins=get_state().records.values(),
             admin_url=url_for("plugboard.plugins") if "plugboard" in app.blueprints else None,
+            stats_url=url_for("stats.dashboard")
+            if "stats.dashboard" in app.view_functions
+            else None,
             slow_seconds=SLOW_SECONDS,
             threshold=app.config["TIMER_SLOW_THRESHOLD"],
         )
 
     @app.get("/api/status")
+    @limit("60/minute")
     def status() -> dict[str, Any]:
         start = time.perf_counter()
         plugins = [

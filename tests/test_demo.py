@@ -79,11 +79,15 @@ def test_index_lists_the_plugins_and_links_to_the_admin_page(
     assert "X-Request-Time" in response.headers
 
 
-def test_the_admin_page_is_served_and_lists_the_timer(make_demo: Callable[..., Flask]) -> None:
+def test_the_admin_pages_list_every_bundled_plugin(
+    demo: ModuleType, make_demo: Callable[..., Flask]
+) -> None:
     client = make_demo().test_client()
     assert "timer" in client.get("/admin/plugins").text
     listing = client.get("/admin/plugins.json").get_json()
-    assert [p["name"] for p in listing["plugins"]] == ["timer"]
+    assert [p["name"] for p in listing["plugins"]] == demo.PLUGINS
+    assert all(p["status"] == "loaded" for p in listing["plugins"])
+    assert client.get("/admin/stats/dashboard").status_code == 200
 
 
 def test_the_json_route_lists_plugins_and_adds_a_server_timing_entry(
@@ -91,9 +95,10 @@ def test_the_json_route_lists_plugins_and_adds_a_server_timing_entry(
 ) -> None:
     response = make_demo().test_client().get("/api/status")
     assert response.status_code == 200
-    assert response.get_json()["plugins"] == [
-        {"name": "timer", "version": __version__, "status": "loaded"}
-    ]
+    assert {"name": "timer", "version": __version__, "status": "loaded"} in (
+        response.get_json()["plugins"]
+    )
+    assert response.headers["X-Request-ID"]
     timing = response.headers["Server-Timing"]
     assert timing.startswith("listing;dur=") and ", total;dur=" in timing
 
@@ -186,3 +191,12 @@ def test_flask_run_serves_the_demo_on_localhost(served_demo: int) -> None:
     finally:
         conn.close()
     assert _get(served_demo, "/admin/plugins").status == 200
+
+
+def test_the_json_route_is_cors_enabled_and_rate_limited(make_demo: Callable[..., Flask]) -> None:
+    client = make_demo().test_client()
+    origin = {"Origin": "http://localhost:3000"}
+    response = client.get("/api/status", headers=origin)
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    codes = [client.get("/api/status").status_code for _ in range(60)]
+    assert codes.count(429) == 1 and codes[-1] == 429
