@@ -174,7 +174,7 @@ def main() -> None:
     environ = EnvironBuilder(
         path=PATH,
         method="GET",
-        headers={"Origin": ORIGIN},
+        headers=[("Origin", ORIGIN)],
         environ_base={"REMOTE_ADDR": "192.0.2.7"},
     ).get_environ()
 
