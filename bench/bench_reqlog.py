@@ -143,6 +143,11 @@ def variants(tmp: Path, breakdown: bool) -> list[Variant]:
         null.setLevel(logging.INFO)
         out += [
             Variant(
+                "reqlog json -> file, unbuffered",
+                _app(RequestLog, REQLOG_FILE=str(file("unbuffered")), REQLOG_FLUSH_INTERVAL=0),
+                file("unbuffered"),
+            ),
+            Variant(
                 "reqlog template -> file",
                 _app(RequestLog, REQLOG_FORMAT=template, REQLOG_FILE=str(file("template"))),
                 file("template"),

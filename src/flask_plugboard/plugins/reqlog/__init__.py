@@ -7,8 +7,9 @@ It runs on every request, so, like the timer, it is WSGI middleware around the a
 :meth:`RequestLog.setup`. Per request: the request id (the incoming one when sane, else
 16 random bytes in hex) goes into the WSGI environ and the response headers; status,
 route and headers are picked up in ``start_response``, where Flask's request object is
-still in the environ; the line is formatted and written once the app has returned (see
-``_middleware``). Unhandled exceptions are noticed through Flask's
+still in the environ; the line is formatted once the app has returned (see
+``_middleware``) and, for a file, appended to a buffer a flusher thread writes in batches
+(see ``_output``). Unhandled exceptions are noticed through Flask's
 ``got_request_exception`` signal, which costs nothing until one happens; the user is
 asked for in a ``teardown_request`` function only when some plugin can answer.
 """
