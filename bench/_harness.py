@@ -37,6 +37,7 @@ __all__ = [
     "arguments",
     "call",
     "cheaper",
+    "make_app",
     "print_table",
     "run",
     "within",
@@ -62,6 +63,36 @@ class Reply:
     status: str
     headers: dict[str, str]
     body: bytes
+
+
+def make_app(
+    import_name: str,
+    setup: Callable[[Flask], object] | None = None,
+    *,
+    items: bool = False,
+    **config: Any,
+) -> Flask:
+    """The app every variant shares: ``GET /`` answering "Hello, World!", or with
+    ``items`` ``GET /items/<int:item_id>`` answering "item <id>" (a route template that
+    differs from the path, as stats and reqlog need). ``setup(app)`` adds the variant's
+    extension after ``config`` is applied."""
+    app = Flask(import_name)
+    app.config.update(config)
+    if items:
+
+        @app.get("/items/<int:item_id>")
+        def item(item_id: int) -> str:
+            return f"item {item_id}"
+
+    else:
+
+        @app.get("/")
+        def index() -> str:
+            return "Hello, World!"
+
+    if setup is not None:
+        setup(app)
+    return app
 
 
 def _write(data: bytes) -> None:
@@ -94,8 +125,14 @@ def call(app: Flask, environ: dict[str, Any]) -> Reply:
     return Reply(seen["status"], seen["headers"], data)
 
 
-def _batch(app: Flask, environ: dict[str, Any], number: int) -> float:
-    """Microseconds per request over ``number`` requests."""
+def _batch(
+    app: Flask,
+    environ: dict[str, Any],
+    number: int,
+    finish: Callable[[Flask], None] | None = None,
+) -> float:
+    """Microseconds per request over ``number`` requests, ``finish(app)`` included (work
+    a variant defers to the end of a batch, such as writing buffered lines)."""
     wsgi_app = app.wsgi_app
     start_response = _start_response
     start = time.perf_counter()
@@ -106,6 +143,8 @@ def _batch(app: Flask, environ: dict[str, Any], number: int) -> float:
         close = getattr(body, "close", None)
         if close is not None:
             close()
+    if finish is not None:
+        finish(app)
     return (time.perf_counter() - start) / number * 1e6
 
 
@@ -116,6 +155,7 @@ def run(
     batch: int,
     check: Callable[[Variant, Reply], None],
     baseline: str = BARE,
+    finish: Callable[[Flask], None] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Time every variant; return name -> median_us, min_us, ratio, paired_ratio, added_us.
 
@@ -124,7 +164,7 @@ def run(
     """
     for variant in variants:
         check(variant, call(variant.app, environ))
-        _batch(variant.app, environ, batch)  # warm-up
+        _batch(variant.app, environ, batch, finish)  # warm-up
     samples: dict[str, list[float]] = {v.name: [] for v in variants}
     # Everything built so far is permanent: keep the collector from walking it each time.
     gc.collect()
@@ -133,7 +173,7 @@ def run(
         for i in range(rounds):
             shift = i % len(variants)
             for variant in [*variants[shift:], *variants[:shift]]:
-                samples[variant.name].append(_batch(variant.app, environ, batch))
+                samples[variant.name].append(_batch(variant.app, environ, batch, finish))
     finally:
         gc.unfreeze()
     base = samples[baseline]

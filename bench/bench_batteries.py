@@ -21,7 +21,6 @@ The per-plugin benchmarks (``bench_<plugin>.py``) break each one down further. W
 from __future__ import annotations
 
 import logging
-import socket
 import tempfile
 import time
 import uuid
@@ -29,7 +28,6 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from _harness import (
     BARE,
@@ -37,13 +35,14 @@ from _harness import (
     Variant,
     arguments,
     cheaper,
+    make_app,
     print_table,
     run,
     sizes,
     within,
     write_report,
 )
-from bench_stats import _naive, _prometheus
+from bench_stats import _cleanup, _naive, _prometheus, _redis_answers
 from flask import Flask
 from werkzeug.test import EnvironBuilder
 
@@ -59,16 +58,7 @@ _HEADER: dict[str, str] = {}
 
 
 def _app(setup: Callable[[Flask], object] | None = None, **config: Any) -> Flask:
-    app = Flask("bench_batteries")
-    app.config.update(config)
-
-    @app.get("/items/<int:item_id>")
-    def item(item_id: int) -> str:
-        return f"item {item_id}"
-
-    if setup is not None:
-        setup(app)
-    return app
+    return make_app("bench_batteries", setup, items=True, **config)
 
 
 def _host(*plugins: str, **config: Any) -> Flask:
@@ -88,15 +78,6 @@ def _flask_limiter(app: Flask) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # its memory-storage warning: known, same for us
         Limiter(get_remote_address, app=app, default_limits=[LIMIT], storage_uri="memory://")
-
-
-def _redis_answers(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
-            return True
-    except OSError:
-        return False
 
 
 def _v(name: str, app: Flask, header: str = "") -> Variant:
@@ -152,13 +133,7 @@ def _close(all_variants: list[Variant], redis_url: str | None, prefix: str) -> N
         if writer is not None:
             writer.close()
     if redis_url:
-        import redis
-
-        client = redis.Redis.from_url(redis_url)
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        _cleanup(redis_url, prefix)
 
 
 def main() -> None:

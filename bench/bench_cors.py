@@ -25,6 +25,7 @@ from _harness import (
     Reply,
     Variant,
     arguments,
+    make_app,
     print_table,
     run,
     sizes,
@@ -49,16 +50,7 @@ CONFIG = {
 
 
 def _app(setup: Callable[[Flask], object] | None = None, **config: Any) -> Flask:
-    app = Flask("bench_cors")
-    app.config.update(config)
-    if setup is not None:
-        setup(app)
-
-    @app.get("/")
-    def index() -> str:
-        return "Hello, World!"
-
-    return app
+    return make_app("bench_cors", setup, **config)
 
 
 def _flask_cors(app: Flask) -> None:

@@ -19,6 +19,7 @@ from _harness import (
     Reply,
     Variant,
     arguments,
+    make_app,
     print_table,
     run,
     sizes,
@@ -37,16 +38,7 @@ _EXPECTED: dict[str, frozenset[str]] = {}
 
 
 def _app(setup: Callable[[Flask], object] | None = None, **config: Any) -> Flask:
-    app = Flask("bench_host")
-    app.config.update(config)
-
-    @app.get("/")
-    def index() -> str:
-        return "Hello, World!"
-
-    if setup is not None:
-        setup(app)
-    return app
+    return make_app("bench_host", setup, **config)
 
 
 def _variant(name: str, app: Flask, headers: frozenset[str] = frozenset()) -> Variant:

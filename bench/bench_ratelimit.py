@@ -25,6 +25,7 @@ from _harness import (
     Variant,
     arguments,
     cheaper,
+    make_app,
     print_table,
     run,
     sizes,
@@ -50,16 +51,7 @@ def _variant(name: str, app: Flask, header: str = "") -> Variant:
 
 
 def _app(setup: Callable[[Flask], object] | None = None, **config: Any) -> Flask:
-    app = Flask("bench_ratelimit")
-    app.config.update(config)
-
-    @app.get("/")
-    def index() -> str:
-        return "Hello, World!"
-
-    if setup is not None:
-        setup(app)
-    return app
+    return make_app("bench_ratelimit", setup, **config)
 
 
 def _flask_limiter(headers: bool = False) -> Callable[[Flask], object]:

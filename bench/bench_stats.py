@@ -34,6 +34,7 @@ from _harness import (
     Variant,
     arguments,
     cheaper,
+    make_app,
     print_table,
     run,
     sizes,
@@ -54,16 +55,7 @@ BODY = b"item 42"
 
 
 def _app(setup: Callable[[Flask], object] | None = None, **config: Any) -> Flask:
-    app = Flask("bench_stats")
-    app.config.update(config)
-
-    @app.get("/items/<int:item_id>")
-    def item(item_id: int) -> str:
-        return f"item {item_id}"
-
-    if setup is not None:
-        setup(app)
-    return app
+    return make_app("bench_stats", setup, items=True, **config)
 
 
 def _prometheus(app: Flask) -> None:
