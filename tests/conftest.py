@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 
 pytest_plugins = ["pytester"]
 
@@ -43,3 +49,44 @@ def redis_url() -> str:
     if not _reachable(REDIS_URL, 6379):
         pytest.skip(f"Redis is not reachable at {REDIS_URL} (set PLUGBOARD_TEST_REDIS_URL)")
     return REDIS_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def auth_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Config of a database the test owns: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite'}"}
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = f"plugboard_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+        }
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def make_auth_app(auth_database: dict[str, Any], tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """``make_auth_app(plugins=(Auth,), **config)``: an auth app on ``auth_database``
+    (SQLite and the real PostgreSQL), tables created; connections closed afterwards."""
+    from auth_support import auth_app, dispose
+
+    apps: list[Flask] = []
+
+    def make(plugins: Any = None, **config: Any) -> Flask:
+        extra = {} if plugins is None else {"plugins": plugins}
+        app = auth_app(tmp_path / f"instance{len(apps)}", {**auth_database, **config}, **extra)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        dispose(app)

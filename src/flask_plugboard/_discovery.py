@@ -29,6 +29,7 @@ BUNDLED: dict[str, str] = {
     "reqlog": "flask_plugboard.plugins.reqlog:RequestLog",
     "cors": "flask_plugboard.plugins.cors:Cors",
     "ratelimit": "flask_plugboard.plugins.ratelimit:RateLimit",
+    "auth": "flask_plugboard.plugins.auth:Auth",
 }
 
 

@@ -1,0 +1,75 @@
+"""Limits on login attempts, per client address and per account, through ratelimit.
+
+When the ratelimit plugin runs on the app, the login page and the JSON login count every
+attempt twice: once by the client's address and once by the account tried (whatever
+address it comes from), each failing closed (a 503 while the limit's storage is down, so
+an outage never opens the door to guessing). Without ratelimit the decorators record
+limits nobody reads, and the account lockout (AUTH_LOCKOUT_*) still applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Request
+
+from ..ratelimit import limit
+from ._models import normalise
+
+__all__ = ["account_key", "address_key", "login_limits"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_MAX_KEY = 254
+
+
+def address_key(req: Request) -> str | None:
+    """The client address of a login attempt (a POST); showing the form is not counted."""
+    if req.method != "POST":
+        return None
+    return req.remote_addr or "unknown"
+
+
+def account_key(req: Request) -> str | None:
+    """The account a login attempt (a POST) tries: its username or e-mail, normalised.
+
+    Read from the form or the JSON body; None (not counted) when the request names none,
+    since such a request is refused before any password is checked.
+    """
+    if req.method != "POST":
+        return None
+    name: Any = None
+    if req.is_json:
+        body = req.get_json(silent=True)
+        if isinstance(body, dict):
+            name = body.get("username") or body.get("email")
+    else:
+        name = req.form.get("username") or req.form.get("email")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return "account:" + normalise(name.strip())[:_MAX_KEY]
+
+
+def login_limits(per_address: str, per_account: str) -> Callable[[F], F]:
+    """Decorate a login view with the AUTH_LOGIN_LIMIT_* limits (empty ones are skipped).
+
+    Views decorated with the same values share their counts (``shared``), so the page
+    and the JSON login draw on one budget per address and per account.
+    """
+    decorators: list[Callable[[F], F]] = []
+    if per_address.strip():
+        decorators.append(
+            limit(per_address, key=address_key, shared="auth_login_address", login=True)
+        )
+    if per_account.strip():
+        decorators.append(
+            limit(per_account, key=account_key, shared="auth_login_account", login=True)
+        )
+
+    def decorate(view: F) -> F:
+        for decorator in decorators:
+            view = decorator(view)
+        return view
+
+    return decorate

@@ -1,0 +1,353 @@
+"""Managing users: register, check credentials, passwords, roles, deactivate, delete.
+
+Module-level functions that work on the current app (they need an app context) through
+its Flask-SQLAlchemy session. Each change is one transaction: it is committed whole or,
+on error, rolled back, so a failed call never leaves a half-written user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from flask_plugboard.db import session
+
+from ._errors import AuthError, DuplicateUserError, UnknownUserError
+from ._models import (
+    AuthSession,
+    RefreshToken,
+    ResetToken,
+    RevokedToken,
+    Role,
+    User,
+    normalise,
+    utcnow,
+)
+from ._state import get_auth_state
+
+__all__ = [
+    "activate",
+    "add_role",
+    "check_credentials",
+    "deactivate",
+    "delete_user",
+    "find_user",
+    "log_out_everywhere",
+    "register_user",
+    "remove_role",
+    "set_password",
+]
+
+_MAX_USERNAME = 150
+_MAX_EMAIL = 254
+_MAX_ROLE = 80
+
+
+def find_user(username_or_email: str) -> User | None:
+    """The user with this username or e-mail address (ignoring case), or None."""
+    if not isinstance(username_or_email, str) or not username_or_email.strip():
+        return None
+    key = normalise(username_or_email.strip())
+    column = User.email_key if "@" in key else User.username_key
+    return session().scalars(sa.select(User).where(column == key)).one_or_none()
+
+
+def register_user(
+    username: str, password: str, email: str | None = None, roles: Iterable[str] = ()
+) -> User:
+    """Create a user with an argon2id hash of ``password`` and the given roles.
+
+    Raises :class:`DuplicateUserError` when the username or e-mail address is taken
+    (ignoring case), :class:`PasswordPolicyError` when the password breaks the policy,
+    and :class:`AuthError` for an unusable username, address or role name.
+    """
+    state = get_auth_state()
+    username = _checked_username(username)
+    email = _checked_email(email)
+    state.policy.check(password, username=username, email=email)
+    db = session()
+    if db.scalars(sa.select(User.id).where(User.username_key == normalise(username))).first():
+        raise DuplicateUserError(
+            f"the username {username!r} is taken (ignoring case): choose another"
+        )
+    if email and db.scalars(sa.select(User.id).where(User.email_key == normalise(email))).first():
+        raise DuplicateUserError(
+            f"the e-mail address {email!r} belongs to another user (ignoring case)"
+        )
+    user = User(
+        username=username,
+        username_key=normalise(username),
+        email=email,
+        email_key=normalise(email) if email else None,
+        password_hash=state.passwords.hash(password),
+        roles=[],
+    )
+    with _transaction(db):
+        user.roles = [_role(db, name) for name in dict.fromkeys(roles)]
+        db.add(user)
+    return user
+
+
+def check_credentials(username_or_email: str, password: str) -> User | None:
+    """The user these credentials belong to, or None; records the attempt.
+
+    Every refusal gives the same answer, None: unknown user (checked against a dummy hash,
+    so it takes as long as a wrong password), wrong password, deactivated or locked
+    account. A locked account is not checked at all. Success resets the failure count
+    and, when the stored hash is of another format or older parameters, replaces it with
+    a new argon2id hash.
+    """
+    state = get_auth_state()
+    if not isinstance(password, str) or len(password.encode("utf-8")) > (
+        state.settings.password_max_bytes
+    ):
+        return None
+    user = find_user(username_or_email)
+    if user is None:
+        state.passwords.dummy_verify(password)
+        return None
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        return None
+    verdict = state.passwords.verify(user.password_hash, password)
+    db = session()
+    if not verdict.ok:
+        _record_failure(db, user, now)
+        return None
+    if not user.is_active:
+        return None
+    with _transaction(db):
+        user.failed_logins = 0
+        user.last_failed_at = None
+        user.locked_until = None
+        user.last_login_at = now
+        if verdict.needs_rehash:
+            # Same password, new hash: password_changed_at stays, sessions stay valid.
+            user.password_hash = state.passwords.hash(password)
+    return user
+
+
+def _record_failure(db: Session, user: User, now: dt.datetime) -> None:
+    """Count one failed login in the database (atomic, so workers count together)."""
+    settings = get_auth_state().settings
+    window_start = now - dt.timedelta(seconds=settings.lockout_window)
+    stale = sa.or_(User.last_failed_at.is_(None), User.last_failed_at < window_start)
+    with _transaction(db):
+        count = db.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(
+                failed_logins=sa.case((stale, 1), else_=User.failed_logins + 1),
+                last_failed_at=now,
+            )
+            .returning(User.failed_logins),
+            execution_options={"synchronize_session": False},
+        ).scalar_one()
+        if settings.lockout_attempts and count >= settings.lockout_attempts:
+            db.execute(
+                sa.update(User)
+                .where(User.id == user.id)
+                .values(
+                    failed_logins=0,
+                    locked_until=now + dt.timedelta(seconds=settings.lockout_seconds),
+                ),
+                execution_options={"synchronize_session": False},
+            )
+    db.expire(user)
+
+
+def set_password(user: User | str, password: str) -> User:
+    """Give ``user`` (a User or a username) a new password; unlocks the account.
+
+    Every session and token of the user ends with the old password (a page that changes
+    the password logs its own browser in again). Raises :class:`PasswordPolicyError`
+    when the password breaks the policy.
+    """
+    state = get_auth_state()
+    target = _user(user)
+    state.policy.check(password, username=target.username, email=target.email)
+    db = session()
+    with _transaction(db):
+        target.password_hash = state.passwords.hash(password)
+        target.password_changed_at = utcnow()
+        target.failed_logins = 0
+        target.locked_until = None
+        _end_everything(db, target)
+    return target
+
+
+def log_out_everywhere(user: User | str) -> User:
+    """End every browser session and make every token of ``user`` useless, at once.
+
+    Sessions are deleted; tokens are refused from now on because they carry the user's
+    old ``token_version``. The account itself is unchanged.
+    """
+    target = _user(user)
+    db = session()
+    with _transaction(db):
+        _end_everything(db, target)
+    return target
+
+
+def _end_everything(db: Session, user: User) -> None:
+    """Within a transaction: delete ``user``'s sessions and outdate all its tokens."""
+    db.execute(
+        sa.delete(AuthSession).where(AuthSession.user_id == user.id),
+        execution_options={"synchronize_session": False},
+    )
+    db.execute(
+        sa.delete(ResetToken).where(
+            ResetToken.user_id == user.id, ResetToken.used_at.is_(None)
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    user.token_version = (user.token_version or 0) + 1
+
+
+def add_role(user: User | str, role: str) -> User:
+    """Give ``user`` the role ``role`` (created when it does not exist yet)."""
+    target = _user(user)
+    db = session()
+    with _transaction(db):
+        if role.strip() not in target.role_names:
+            target.roles.append(_role(db, role))
+    return target
+
+
+def remove_role(user: User | str, role: str) -> User:
+    """Take the role ``role`` from ``user``; nothing happens when the user lacks it."""
+    target = _user(user)
+    with _transaction(session()):
+        target.roles = [r for r in target.roles if r.name != role.strip()]
+    return target
+
+
+def deactivate(user: User | str) -> User:
+    """Refuse every login of ``user`` from now on, keeping the account and its data."""
+    return _set_active(user, False)
+
+
+def activate(user: User | str) -> User:
+    """Let a deactivated ``user`` log in again."""
+    return _set_active(user, True)
+
+
+def delete_user(user: User | str) -> None:
+    """Delete ``user`` with its roles, sessions, tokens and reset links.
+
+    Its username and address become free again; its tokens are refused from then on
+    (their user no longer exists).
+    """
+    target = _user(user)
+    db = session()
+    with _transaction(db):
+        # Explicit, not left to ON DELETE CASCADE: SQLite enforces foreign keys only
+        # when each connection turns them on.
+        for model in (AuthSession, RefreshToken, RevokedToken, ResetToken):
+            db.execute(
+                sa.delete(model).where(model.user_id == target.id),
+                execution_options={"synchronize_session": False},
+            )
+        db.delete(target)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+class _transaction:
+    """Commit on success; roll back on any error, turning a uniqueness clash into
+    :class:`DuplicateUserError` (two registrations racing for one name)."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def __enter__(self) -> Session:
+        return self.db
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if exc is not None:
+            self.db.rollback()
+            return
+        try:
+            self.db.commit()
+        except IntegrityError:
+            self.db.rollback()
+            raise DuplicateUserError(
+                "the username or e-mail address was taken at the same moment by another "
+                "request: choose another"
+            ) from None
+
+
+def _set_active(user: User | str, active: bool) -> User:
+    target = _user(user)
+    db = session()
+    with _transaction(db):
+        target.is_active = active
+        if not active:
+            _end_everything(db, target)
+    return target
+
+
+def _user(user: User | str) -> User:
+    if isinstance(user, User):
+        return user
+    found = find_user(user)
+    if found is None:
+        raise UnknownUserError(
+            f"no user is named {user!r}: check the spelling (usernames and addresses "
+            "are compared ignoring case)"
+        )
+    return found
+
+
+def _role(db: Session, name: str) -> Role:
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > _MAX_ROLE or not name.isprintable():
+        raise AuthError(
+            f"role name {name!r} is not valid: use 1 to {_MAX_ROLE} printable characters"
+        )
+    role = db.scalars(sa.select(Role).where(Role.name == name)).one_or_none()
+    if role is None:
+        role = Role(name=name)
+        db.add(role)
+    return role
+
+
+def _checked_username(username: str) -> str:
+    if not isinstance(username, str):
+        raise AuthError("the username must be a string")
+    username = username.strip()
+    if not username or len(username) > _MAX_USERNAME:
+        raise AuthError(f"the username must have 1 to {_MAX_USERNAME} characters")
+    if "@" in username or any(c.isspace() or not c.isprintable() for c in username):
+        raise AuthError(
+            f"the username {username!r} is not valid: it may not contain '@', spaces "
+            "or control characters"
+        )
+    return username
+
+
+def _checked_email(email: str | None) -> str | None:
+    if email is None:
+        return None
+    if not isinstance(email, str):
+        raise AuthError("the e-mail address must be a string")
+    email = email.strip()
+    if not email:
+        return None
+    local, at, domain = email.rpartition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain.strip(".")
+        or len(email) > _MAX_EMAIL
+        or any(c.isspace() or not c.isprintable() for c in email)
+    ):
+        raise AuthError(
+            f"the e-mail address {email!r} is not valid: write it like name@example.org"
+        )
+    return email

@@ -1,0 +1,11 @@
+"""(being written)"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ._settings import AuthSettings
+
+
+def install_tokens(app: Flask, settings: AuthSettings) -> None:
+    """(being written)"""

@@ -1,0 +1,163 @@
+"""Who makes a request: identity sources, g.user, login_required, roles_required, and the
+host hooks plugboard_current_user and plugboard_admin_access (admin pages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask, Request, g
+
+from auth_support import FAST_ARGON2, PASSWORD
+from flask_plugboard._state import get_state
+from flask_plugboard.db import get_db, upgrade_database
+from flask_plugboard.plugins.auth import (
+    Auth,
+    AuthError,
+    User,
+    add_identity_source,
+    current_user,
+    deactivate,
+    find_user,
+    login_required,
+    register_user,
+    roles_required,
+)
+from flask_plugboard.testing import build_app
+
+
+def header_source(request: Request) -> User | None:
+    """For tests only: trusts an X-Test-User header. Real sources are sessions and tokens."""
+    name = request.headers.get("X-Test-User")
+    return None if name is None else find_user(name)
+
+
+def make_app(tmp_path: Path, **config: object) -> Flask:
+    app = build_app(
+        [Auth],
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite'}",
+            "PLUGBOARD_ADMIN": True,
+            **FAST_ARGON2,
+            **config,
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    upgrade_database(app)
+    add_identity_source(app, header_source)
+
+    @app.get("/me")
+    def me() -> str:
+        return g.user.username if g.user is not None else "nobody"
+
+    @app.get("/private")
+    @login_required
+    def private() -> str:
+        user = current_user()
+        assert user is not None
+        return f"hello {user.username}"
+
+    @app.get("/editors")
+    @roles_required("editor", "writer")
+    def editors() -> str:
+        return "editors only"
+
+    with app.app_context():
+        register_user("alice", PASSWORD, roles=["admin"])
+        register_user("bob", PASSWORD, roles=["editor", "writer"])
+        register_user("carol", PASSWORD, roles=["editor"])
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(tmp_path)
+    yield app
+    with app.app_context():
+        get_db(app).engine.dispose()
+
+
+def get(app: Flask, path: str, user: str | None = None) -> tuple[int, str]:
+    headers = {} if user is None else {"X-Test-User": user}
+    response = app.test_client().get(path, headers=headers)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_g_user_is_the_identified_user_or_none(app: Flask) -> None:
+    assert get(app, "/me", "alice") == (200, "alice")
+    assert get(app, "/me") == (200, "nobody")
+    assert get(app, "/me", "nobody-by-that-name") == (200, "nobody")
+
+
+def test_g_user_is_set_lazily_when_load_user_is_off(tmp_path: Path) -> None:
+    app = make_app(tmp_path, AUTH_LOAD_USER=False)
+
+    assert get(app, "/private", "alice") == (200, "hello alice")
+    assert get(app, "/private")[0] == 401
+
+
+def test_login_required_refuses_nobody_with_401(app: Flask) -> None:
+    assert get(app, "/private", "bob") == (200, "hello bob")
+    assert get(app, "/private")[0] == 401
+
+
+def test_roles_required_needs_every_role(app: Flask) -> None:
+    assert get(app, "/editors", "bob") == (200, "editors only")
+    assert get(app, "/editors", "carol")[0] == 403
+    assert get(app, "/editors", "alice")[0] == 403
+    assert get(app, "/editors")[0] == 401
+
+
+def test_a_deactivated_user_counts_as_nobody(app: Flask) -> None:
+    with app.app_context():
+        deactivate("bob")
+
+    assert get(app, "/private", "bob")[0] == 401
+    assert get(app, "/me", "bob") == (200, "nobody")
+
+
+def test_roles_required_without_role_names_fails_at_import_time() -> None:
+    with pytest.raises(AuthError, match=r"@roles_required\('admin'\)"):
+        roles_required()
+    with pytest.raises(AuthError, match="with the parentheses"):
+        roles_required(lambda: "view")  # type: ignore[arg-type]
+
+
+def test_admin_pages_need_the_admin_role(app: Flask) -> None:
+    assert get(app, "/admin/plugins", "alice")[0] == 200
+    assert get(app, "/admin/plugins", "bob")[0] == 403
+    assert get(app, "/admin/plugins")[0] == 403
+
+
+def test_the_admin_role_is_a_setting(tmp_path: Path) -> None:
+    app = make_app(tmp_path, AUTH_ADMIN_ROLE="editor")
+
+    assert get(app, "/admin/plugins", "carol")[0] == 200
+    assert get(app, "/admin/plugins", "alice")[0] == 403
+
+
+def test_current_user_hook_names_the_user_for_other_plugins(app: Flask) -> None:
+    hook = get_state(app).hook.plugboard_current_user
+    with app.test_request_context(headers={"X-Test-User": "Alice"}):
+        from flask import request
+
+        assert hook(request=request) == "alice"
+    with app.test_request_context():
+        from flask import request
+
+        assert hook(request=request) is None
+
+
+def test_without_an_identity_source_nobody_is_identified(tmp_path: Path) -> None:
+    app = build_app(
+        [Auth],
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite'}",
+            "PLUGBOARD_ADMIN": True,
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+
+    # Admin pages fail closed: auth decides, and nobody is an administrator.
+    assert app.test_client().get("/admin/plugins").status_code == 403
