@@ -15,6 +15,7 @@ def test_exported_names_are_pinned() -> None:
         "PluginLoadError",
         "PluginRecord",
         "SettingsError",
+        "UnsafeToStartError",
         "__version__",
         "add_server_timing",
         "admin_guard",
@@ -29,5 +30,5 @@ def test_exported_names_are_pinned() -> None:
 
 
 def test_errors_share_one_base() -> None:
-    for name in ["PluginFailure", "PluginLoadError", "SettingsError"]:
+    for name in ["PluginFailure", "PluginLoadError", "SettingsError", "UnsafeToStartError"]:
         assert issubclass(getattr(flask_plugboard, name), flask_plugboard.PlugboardError)

@@ -21,6 +21,7 @@ from .errors import (
     PluginFailure,
     PluginLoadError,
     SettingsError,
+    UnsafeToStartError,
 )
 from .markers import hookimpl, hookspec
 from .plugin import Plugin
@@ -36,6 +37,7 @@ __all__ = [
     "PluginLoadError",
     "PluginRecord",
     "SettingsError",
+    "UnsafeToStartError",
     "__version__",
     "add_server_timing",
     "get_state",

@@ -28,7 +28,7 @@ from ._state import (
     get_state,
 )
 from ._version import __version__
-from .errors import PlugboardError, PluginFailure
+from .errors import PlugboardError, PluginFailure, UnsafeToStartError
 from .markers import PROJECT
 from .plugin import SETTINGS_KEY, Plugin
 
@@ -231,7 +231,9 @@ class _Boot:
             plugin.init_app(app)
             proxy = guarded_proxy(plugin, health, pm)
             pm.register(proxy, name=record.name)
-        except Exception as exc:  # whatever a plugin raises, the app starts without it
+        except UnsafeToStartError:
+            raise  # running without the plugin would be unsafe: no app at all
+        except Exception as exc:  # whatever else a plugin raises, the app starts without it
             snapshot.restore(app)
             app.extensions.get(SETTINGS_KEY, {}).pop(record.name, None)
             if pm.get_plugin(record.name) is not None:

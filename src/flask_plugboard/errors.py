@@ -7,6 +7,7 @@ __all__ = [
     "PluginLoadError",
     "SettingsError",
     "PluginFailure",
+    "UnsafeToStartError",
 ]
 
 
@@ -20,6 +21,14 @@ class PluginLoadError(PlugboardError):
 
 class SettingsError(PlugboardError):
     """A setting has a wrong type or value; the message names key, value and what is allowed."""
+
+
+class UnsafeToStartError(SettingsError):
+    """The app must not start at all, such as in production without a strong SECRET_KEY.
+
+    The one failure the host never isolates: a plugin raising it stops start-up, even
+    without ``PLUGBOARD_STRICT``, because the app would run unsafely without it.
+    """
 
 
 class PluginFailure(PlugboardError):

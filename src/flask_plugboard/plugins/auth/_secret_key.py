@@ -18,7 +18,7 @@ import secrets
 
 from flask import Flask
 
-from flask_plugboard.errors import SettingsError
+from flask_plugboard.errors import SettingsError, UnsafeToStartError
 
 __all__ = ["MIN_LENGTH", "WEAK_KEYS", "check_secret_key", "ensure_secret_key", "is_development"]
 
@@ -100,7 +100,9 @@ def ensure_secret_key(app: Flask, environment: str | None, file_name: str) -> No
     if problem is None:
         return
     if not is_development(app, environment):
-        raise SettingsError(f"{problem}: the auth plugin refuses to start in production; {_FIX}")
+        raise UnsafeToStartError(
+            f"{problem}: the auth plugin refuses to start in production; {_FIX}"
+        )
     if app.config.get("SECRET_KEY"):
         logger.warning("%s; fine in development, never in production", problem)
         return
