@@ -6,27 +6,40 @@
 Then open http://127.0.0.1:5000. Every response carries the timer's ``X-Request-Time``
 and ``Server-Timing`` headers and reqlog's ``X-Request-ID`` (see the browser's developer
 tools), and reqlog writes one JSON line per request to the terminal; ``/slow`` logs a
-slow-request warning; ``/admin/plugins`` lists the plugins and ``/admin/stats/dashboard``
-charts the traffic; ``/api/status`` answers cross-origin calls from
-http://localhost:3000 and is limited to 60 requests a minute per client.
+slow-request warning; ``/auth/register`` and ``/auth/login`` are auth's pages and
+``/auth/api/login`` its JSON login; ``/admin/plugins`` lists the plugins and
+``/admin/stats/dashboard`` charts the traffic, for administrators only; ``/api/status``
+answers cross-origin calls from http://localhost:3000 and is limited to 60 requests a
+minute per client; ``/api/me`` needs a login (a session or an access token).
 
-The admin pages are on and open to anyone who can reach the app, which is why the demo
-only listens on 127.0.0.1 (Flask's default): do not run it with ``--host 0.0.0.0``.
+The demo keeps its SQLite database and its development SECRET_KEY in
+``examples/instance/``. On the first start it creates the administrator ``admin`` with a
+random password, printed once in the terminal; ``flask --app examples/demo.py auth
+set-password admin`` sets another. Reset e-mails are written to the terminal
+(``AUTH_MAIL_URL = "log://"``).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from typing import Any
 
-from flask import Flask, render_template_string, url_for
+from flask import Flask, g, render_template_string, url_for
 
 from flask_plugboard import Plugboard, add_server_timing, get_state
+from flask_plugboard.db import upgrade_database
+from flask_plugboard.plugins.auth import find_user, login_required, register_user
 from flask_plugboard.plugins.ratelimit import limit
 
 #: The bundled plugins the demo loads: a new one only needs its name added here.
-PLUGINS = ["timer", "reqlog", "stats", "cors", "ratelimit"]
+PLUGINS = ["timer", "reqlog", "stats", "cors", "ratelimit", "auth"]
+
+#: The administrator the demo creates on its first start.
+ADMIN = "admin"
+
+logger = logging.getLogger("plugboard_demo")
 
 #: How long ``/slow`` takes; the demo's TIMER_SLOW_THRESHOLD is below it.
 SLOW_SECONDS = 0.3
@@ -57,6 +70,13 @@ INDEX = """<!doctype html>
     <li class="muted">none</li>
     {%- endfor %}
   </ul>
+  <p>{% if g.user %}Logged in as <strong>{{ g.user.username }}</strong>.
+    <form method="post" action="{{ url_for('auth.logout') }}" class="inline">
+      {{ csrf_field() }}<button type="submit">Log out</button></form>
+    {% else %}<a href="{{ url_for('auth.login') }}">Log in</a> or
+    <a href="{{ url_for('auth.register') }}">register</a>; the administrator
+    <code>{{ admin }}</code> sees the admin pages (its password is printed in the
+    terminal on the first start).{% endif %}</p>
   <h2>Try</h2>
   <ul>
     {%- if admin_url %}
@@ -70,6 +90,9 @@ INDEX = """<!doctype html>
     <li><a href="{{ stats_url }}">{{ stats_url }}</a>: the live statistics of this app's
       requests, per route.</li>
     {%- endif %}
+    <li><a href="{{ url_for('me') }}">{{ url_for('me') }}</a>: who you are; needs a login
+      (this browser's session, or <code>Authorization: Bearer</code> with an access token
+      from <code>POST {{ url_for('auth.api_login') }}</code>).</li>
     <li><a href="{{ url_for('slow') }}">{{ url_for('slow') }}</a>: takes
       {{ slow_seconds }} s, over the slow threshold of {{ threshold }} s, so the timer
       logs a warning in the terminal.</li>
@@ -82,13 +105,15 @@ INDEX = """<!doctype html>
 """
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the demo app; ``config`` overrides the demo's settings (tests use it)."""
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=instance_path)
     app.config.update(
         DEBUG=False,
-        # A new key per start: nothing in the demo outlives the process.
-        SECRET_KEY=secrets.token_hex(32),
+        # No SECRET_KEY: auth generates one on the first start and keeps it in the
+        # instance folder (development only; production refuses to start without one).
+        AUTH_ENVIRONMENT="development",
+        AUTH_MAIL_URL="log://",
         PLUGBOARD_PLUGINS=list(PLUGINS),
         PLUGBOARD_ADMIN=True,
         TIMER_SLOW_THRESHOLD=SLOW_SECONDS / 2,
@@ -108,7 +133,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             else None,
             slow_seconds=SLOW_SECONDS,
             threshold=app.config["TIMER_SLOW_THRESHOLD"],
+            admin=ADMIN,
         )
+
+    @app.get("/api/me")
+    @login_required
+    def me() -> dict[str, Any]:
+        return {"username": g.user.username, "roles": sorted(g.user.role_names)}
 
     @app.get("/api/status")
     @limit("60/minute")
@@ -127,4 +158,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return {"slept": SLOW_SECONDS}
 
     Plugboard(app)
+    upgrade_database(app)
+    with app.app_context():
+        _ensure_admin()
     return app
+
+
+def _ensure_admin() -> None:
+    """Create the demo's administrator on the first start, with a random password."""
+    if find_user(ADMIN) is not None:
+        return
+    password = secrets.token_urlsafe(12)
+    register_user(ADMIN, password, roles=["admin"])
+    logger.warning(
+        "created the demo administrator %r with the password %s (shown once; "
+        "flask --app examples/demo.py auth set-password %s sets another)",
+        ADMIN,
+        password,
+        ADMIN,
+    )

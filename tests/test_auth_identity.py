@@ -127,7 +127,13 @@ def test_roles_required_without_role_names_fails_at_import_time() -> None:
 def test_admin_pages_need_the_admin_role(app: Flask) -> None:
     assert get(app, "/admin/plugins", "alice")[0] == 200
     assert get(app, "/admin/plugins", "bob")[0] == 403
-    assert get(app, "/admin/plugins")[0] == 403
+    # Nobody logged in: a browser is sent to the login page, and comes back after it.
+    response = app.test_client().get("/admin/plugins?tab=x", headers={"Accept": "text/html"})
+    assert response.status_code == 302
+    assert response.location == "/auth/login?next=/admin/plugins?tab%3Dx"
+    assert response.headers["Cache-Control"] == "no-store"
+    json_client = app.test_client().get("/admin/plugins.json")
+    assert json_client.status_code == 403 and "may not see" in json_client.json["error"]
 
 
 def test_the_admin_role_is_a_setting(tmp_path: Path) -> None:
@@ -160,4 +166,4 @@ def test_without_an_identity_source_nobody_is_identified(tmp_path: Path) -> None
     )
 
     # Admin pages fail closed: auth decides, and nobody is an administrator.
-    assert app.test_client().get("/admin/plugins").status_code == 403
+    assert app.test_client().get("/admin/plugins.json").status_code == 403

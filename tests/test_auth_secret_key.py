@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from auth_support import FAST_ARGON2
 from flask_plugboard import Plugboard, UnsafeToStartError
 from flask_plugboard.plugins.auth import Auth, check_secret_key
-
-from auth_support import FAST_ARGON2
 
 
 def start(tmp_path: Path, **config: Any) -> Flask:

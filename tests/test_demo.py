@@ -6,6 +6,7 @@ import http.client
 import importlib.util
 import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,9 +19,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.cli import ScriptInfo
+from flask.testing import FlaskClient
 
+from auth_support import FAST_ARGON2, PASSWORD, log_in
 from flask_plugboard import __version__, get_state
 from flask_plugboard._discovery import BUNDLED
+from flask_plugboard.plugins.auth import check_credentials, register_user
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo.py"
@@ -37,25 +41,43 @@ def demo() -> ModuleType:
 
 
 @pytest.fixture
-def make_demo(demo: ModuleType) -> Callable[..., Flask]:
+def make_demo(demo: ModuleType, tmp_path: Path) -> Callable[..., Flask]:
+    """The demo with its instance folder (database, secret key) in ``tmp_path``."""
+
     def make(**config: Any) -> Flask:
-        app: Flask = demo.create_app({"TESTING": True, **config})
+        app: Flask = demo.create_app(
+            {"TESTING": True, **FAST_ARGON2, **config}, instance_path=str(tmp_path / "instance")
+        )
         return app
 
     return make
 
 
-def test_flask_finds_create_app_from_the_file_path(monkeypatch: pytest.MonkeyPatch) -> None:
+def log_in_as_admin(app: Flask) -> FlaskClient:
+    """A client logged in as an administrator (the demo's own has a random password)."""
+    with app.app_context():
+        register_user("root", PASSWORD, roles=["admin"])
+    client = app.test_client()
+    assert log_in(client, "root").status_code == 303
+    return client
+
+
+def test_flask_finds_create_app_from_the_file_path(
+    monkeypatch: pytest.MonkeyPatch, demo_copy: Path
+) -> None:
     # What `flask --app examples/demo.py ...` does; it puts examples/ on sys.path.
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     try:
-        app = ScriptInfo(app_import_path=str(DEMO)).load_app()
+        app = ScriptInfo(app_import_path=str(demo_copy)).load_app()
     finally:
         sys.modules.pop("demo", None)
     assert app.name == "demo"
     assert app.debug is False
     assert app.test_client().get("/").status_code == 200
+    # Its database and development key are kept beside it, in instance/.
+    assert (demo_copy.parent / "instance" / "secret_key").exists()
+    assert (demo_copy.parent / "instance" / "plugboard.sqlite").exists()
 
 
 def test_every_plugin_the_demo_names_is_bundled_and_loads(
@@ -82,12 +104,55 @@ def test_index_lists_the_plugins_and_links_to_the_admin_page(
 def test_the_admin_pages_list_every_bundled_plugin(
     demo: ModuleType, make_demo: Callable[..., Flask]
 ) -> None:
-    client = make_demo().test_client()
+    client = log_in_as_admin(make_demo())
     assert "timer" in client.get("/admin/plugins").text
     listing = client.get("/admin/plugins.json").get_json()
     assert [p["name"] for p in listing["plugins"]] == demo.PLUGINS
     assert all(p["status"] == "loaded" for p in listing["plugins"])
     assert client.get("/admin/stats/dashboard").status_code == 200
+
+
+def test_the_admin_pages_are_for_administrators_only(make_demo: Callable[..., Flask]) -> None:
+    app = make_demo()
+    anonymous = app.test_client()
+    response = anonymous.get("/admin/plugins")
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login?next=/admin/plugins")
+    assert anonymous.get("/admin/stats", headers={"Accept": "application/json"}).status_code == 403
+    with app.app_context():
+        register_user("guest", PASSWORD)
+    user = app.test_client()
+    log_in(user, "guest")
+    assert user.get("/admin/plugins").status_code == 403
+    assert user.get("/admin/stats/dashboard").status_code == 403
+
+
+def test_the_first_start_creates_the_admin_with_a_password_shown_once(
+    make_demo: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="plugboard_demo"):
+        app = make_demo()
+        make_demo()  # a restart: the administrator exists, nothing is shown
+    [message] = [m for m in caplog.messages if "demo administrator" in m]
+    password = message.split("the password ")[1].split(" ")[0]
+    with app.app_context():
+        admin = check_credentials("admin", password)
+        assert admin is not None and admin.role_names == {"admin"}
+
+
+def test_me_needs_a_login_by_session_or_token(make_demo: Callable[..., Flask]) -> None:
+    app = make_demo()
+    client = app.test_client()
+    assert client.get("/api/me", headers={"Accept": "application/json"}).status_code == 401
+    with app.app_context():
+        register_user("guest", PASSWORD)
+    log_in(client, "guest")
+    assert client.get("/api/me").get_json() == {"username": "guest", "roles": []}
+    tokens = app.test_client().post(
+        "/auth/api/login", json={"username": "guest", "password": PASSWORD}
+    )
+    bearer = {"Authorization": f"Bearer {tokens.get_json()['access_token']}"}
+    assert app.test_client().get("/api/me", headers=bearer).get_json()["username"] == "guest"
 
 
 def test_the_json_route_lists_plugins_and_adds_a_server_timing_entry(
@@ -155,13 +220,28 @@ def _get(port: int, path: str) -> http.client.HTTPResponse:
 
 
 @pytest.fixture
-def served_demo() -> Iterator[int]:
+def demo_copy(tmp_path: Path) -> Path:
+    """examples/demo.py copied to a folder of the test's own, so its instance folder
+    (database, secret key) is the test's, not the checkout's."""
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    shutil.copy(DEMO, folder / "demo.py")
+    return folder / "demo.py"
+
+
+@pytest.fixture
+def served_demo(demo_copy: Path) -> Iterator[int]:
     """The demo started as the README says, on a free port of 127.0.0.1; yields the port."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("FLASK_APP", "FLASK_DEBUG")}
     argv = [sys.executable, "-m", "flask", "--app", "examples/demo.py", "run", "--port", str(port)]
     proc = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        argv,
+        cwd=demo_copy.parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 20
@@ -190,7 +270,9 @@ def test_flask_run_serves_the_demo_on_localhost(served_demo: int) -> None:
         assert float(response.headers["X-Request-Time"]) > 0
     finally:
         conn.close()
-    assert _get(served_demo, "/admin/plugins").status == 200
+    assert _get(served_demo, "/auth/login").status == 200
+    # Admin pages: for administrators; a browser nobody is logged in on goes to log in.
+    assert _get(served_demo, "/admin/plugins").status == 302
 
 
 def test_the_json_route_is_cors_enabled_and_rate_limited(make_demo: Callable[..., Flask]) -> None:

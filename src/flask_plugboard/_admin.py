@@ -19,12 +19,14 @@ from flask import (
     Response,
     current_app,
     jsonify,
+    redirect,
     render_template,
     request,
     url_for,
 )
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response as BaseResponse
 
 from ._listing import plugins_listing
 from ._state import EXTENSION_KEY, PlugboardState, PluginRecord, get_state
@@ -104,16 +106,29 @@ def _error(code: int, message: str) -> Response:
     return _admin_response(response, vary=True)
 
 
-def _check_access() -> Response | None:
+def _refuse(state: PlugboardState | None, denied: str) -> BaseResponse:
+    """403, or for a browser nobody is logged in on, the login page when a plugin has one."""
+    if state is not None and not _wants_json():
+        if state.hook.plugboard_current_user(request=request) is None:
+            here = request.full_path if request.query_string else request.path
+            login = state.hook.plugboard_login_url(next_url=here)
+            if login:
+                response = redirect(login)
+                response.headers["Cache-Control"] = "no-store"
+                return response
+    return _error(403, denied)
+
+
+def _check_access() -> BaseResponse | None:
     if request.endpoint == "plugboard.static":
         return None  # the stylesheet of the error page itself
     state = get_state()
     _warn_if_open(state)
     denied = admin_denied(state)
-    return None if denied is None else _error(403, denied)
+    return None if denied is None else _refuse(state, denied)
 
 
-def admin_guard() -> Response | None:
+def admin_guard() -> BaseResponse | None:
     """``before_request`` for any plugin's admin blueprint: ``bp.before_request(admin_guard)``.
 
     Answers 404 unless ``PLUGBOARD_ADMIN`` is on (admin pages exist only when explicitly
@@ -122,7 +137,7 @@ def admin_guard() -> Response | None:
     if not current_app.config.get("PLUGBOARD_ADMIN", False):
         return _error(404, "admin pages are not enabled (PLUGBOARD_ADMIN)")
     denied = admin_denied()
-    return None if denied is None else _error(403, denied)
+    return None if denied is None else _refuse(current_app.extensions.get(EXTENSION_KEY), denied)
 
 
 def _on_http_error(exc: HTTPException) -> Response:

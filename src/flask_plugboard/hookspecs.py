@@ -23,6 +23,7 @@ __all__ = [
     "plugboard_admin_access",
     "plugboard_admin_links",
     "plugboard_current_user",
+    "plugboard_login_url",
     "plugboard_route_limits",
 ]
 
@@ -66,6 +67,14 @@ def plugboard_current_user(request: Request) -> str | None:
     """Return an identifier of the user making this request, or None when unknown.
 
     The auth plugin answers it; request logs and rate limits use it without knowing auth.
+    """
+
+
+@hookspec(firstresult=True)
+def plugboard_login_url(next_url: str) -> str | None:
+    """Return the URL of a login page that comes back to ``next_url``, or None.
+
+    Admin pages send a browser that nobody is logged in on there, instead of a 403.
     """
 
 

@@ -1,4 +1,5 @@
-"""The bundled auth plugin: users, roles and passwords in the database.
+"""The bundled auth plugin: users and roles in the database, browser sessions with login
+pages, JWT tokens for APIs, password resets by e-mail.
 
 Works with the host (``PLUGBOARD_PLUGINS = ["auth"]``) or alone (``Auth(app)``)::
 
@@ -7,17 +8,22 @@ Works with the host (``PLUGBOARD_PLUGINS = ["auth"]``) or alone (``Auth(app)``):
     register_user("alice", "a long passphrase of several words", email="alice@example.org")
     user = check_credentials("Alice", "a long passphrase of several words")
 
-See ``docs/batteries/auth.md`` for the settings, the secret key rule and the commands.
+See ``docs/batteries/auth.md`` for the pages, endpoints, settings and commands.
 """
 
 from __future__ import annotations
 
+from ._csrf import CSRFError, check_csrf, csrf_field, csrf_protect, csrf_token
 from ._errors import AuthError, DuplicateUserError, PasswordPolicyError, UnknownUserError
 from ._identity import add_identity_source, current_user, login_required, roles_required, user_for
+from ._mail import MailError, MailSender, send_mail, set_mail_sender
 from ._models import Role, User
+from ._next import safe_next
 from ._passwords import Passwords, Verdict
 from ._plugin import Auth
 from ._policy import PasswordPolicy
+from ._prune import prune
+from ._reset import InvalidResetLinkError, request_password_reset, reset_password
 from ._secret_key import check_secret_key
 from ._service import (
     activate,
@@ -26,23 +32,32 @@ from ._service import (
     deactivate,
     delete_user,
     find_user,
+    log_out_everywhere,
     register_user,
     remove_role,
     set_password,
 )
+from ._sessions import log_in, log_out, log_out_other_sessions, user_sessions
 from ._settings import AuthSettings
 from ._state import IdentitySource
+from ._token_check import TokenStoreUnavailable
+from ._tokens import issue_tokens, refresh_tokens, revoke_all_tokens, revoke_token
 
 __all__ = [
     "Auth",
     "AuthError",
     "AuthSettings",
+    "CSRFError",
     "DuplicateUserError",
     "IdentitySource",
+    "InvalidResetLinkError",
+    "MailError",
+    "MailSender",
     "PasswordPolicy",
     "PasswordPolicyError",
     "Passwords",
     "Role",
+    "TokenStoreUnavailable",
     "UnknownUserError",
     "User",
     "Verdict",
@@ -50,15 +65,34 @@ __all__ = [
     "add_identity_source",
     "add_role",
     "check_credentials",
+    "check_csrf",
     "check_secret_key",
+    "csrf_field",
+    "csrf_protect",
+    "csrf_token",
     "current_user",
     "deactivate",
     "delete_user",
     "find_user",
+    "issue_tokens",
+    "log_in",
+    "log_out",
+    "log_out_everywhere",
+    "log_out_other_sessions",
     "login_required",
+    "prune",
+    "refresh_tokens",
     "register_user",
     "remove_role",
+    "request_password_reset",
+    "reset_password",
+    "revoke_all_tokens",
+    "revoke_token",
     "roles_required",
+    "safe_next",
+    "send_mail",
+    "set_mail_sender",
     "set_password",
     "user_for",
+    "user_sessions",
 ]

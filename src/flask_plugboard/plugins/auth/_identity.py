@@ -19,6 +19,7 @@ pages), with ``?next=`` back to where it was; any other client gets a JSON 401 w
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -33,6 +34,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import PyJWTError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -56,6 +59,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 _RESOLVED = "_plugboard_auth_resolved"
 #: Set on ``g`` to what an identity source raised for this request's credentials.
 _ERROR = "_plugboard_auth_error"
+#: What sources raise about the credentials themselves (expired, revoked, forged...).
+_CREDENTIAL_ERRORS = (JWTExtendedException, PyJWTError, HTTPException)
+
+logger = logging.getLogger("flask_plugboard.plugins.auth")
 
 
 def add_identity_source(app: Flask, source: IdentitySource) -> None:
@@ -80,11 +87,21 @@ def current_user() -> User | None:
     """
     if not g.get(_RESOLVED, False):
         try:
-            g.user = user_for(request)
+            # The request object itself, not the proxy: sources compare it with the
+            # current request to reuse what this request already opened.
+            g.user = user_for(request._get_current_object())  # type: ignore[attr-defined]
         # Any source's refusal: kept, and raised again where a user is required.
         except Exception as exc:
             g.user = None
             setattr(g, _ERROR, exc)
+            if not isinstance(exc, _CREDENTIAL_ERRORS):
+                # Not a verdict on the credentials (a bug, the database down...): say
+                # so, or every user would silently be logged out.
+                logger.warning(
+                    "an identity source raised %s: the request counts as made by nobody",
+                    type(exc).__name__,
+                    exc_info=exc,
+                )
         setattr(g, _RESOLVED, True)
     return cast("User | None", g.user)
 

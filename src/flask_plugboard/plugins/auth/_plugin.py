@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Request
+from flask import Blueprint, Flask, Request, current_app, url_for
 
 from flask_plugboard import Plugin, __version__, hookimpl, plugin_blueprint
 from flask_plugboard.db import ensure_database
@@ -67,3 +67,10 @@ class Auth(Plugin):
         """Only users with the AUTH_ADMIN_ROLE role may see admin pages."""
         user = user_of(request)
         return user is not None and get_auth_state().settings.admin_role in user.role_names
+
+    @hookimpl
+    def plugboard_login_url(self, next_url: str) -> str | None:
+        """auth's login page, coming back to ``next_url``, when auth serves its pages."""
+        if "auth.login" not in current_app.view_functions:
+            return None
+        return url_for("auth.login", next=next_url)

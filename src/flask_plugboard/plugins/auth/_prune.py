@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_plugboard.db import session
 
 from ._models import AuthSession, ResetToken, utcnow
+from ._tokens import prune_tokens
 
 __all__ = ["prune"]
 
@@ -22,24 +23,20 @@ def prune(now: dt.datetime | None = None) -> dict[str, int]:
     """Delete expired rows; return how many of each kind went (one transaction)."""
     now = now or utcnow()
     db = session()
+    statements = {
+        "sessions": sa.delete(AuthSession).where(AuthSession.expires_at <= now),
+        "reset links": sa.delete(ResetToken).where(
+            sa.or_(ResetToken.expires_at <= now, ResetToken.used_at.is_not(None))
+        ),
+    }
     try:
-        counts = {
-            "sessions": db.execute(
-                sa.delete(AuthSession).where(AuthSession.expires_at <= now),
-                execution_options={"synchronize_session": False},
-            ).rowcount,
-            "reset links": db.execute(
-                sa.delete(ResetToken).where(
-                    sa.or_(ResetToken.expires_at <= now, ResetToken.used_at.is_not(None))
-                ),
-                execution_options={"synchronize_session": False},
-            ).rowcount,
-        }
+        counts = {}
+        for what, statement in statements.items():
+            result = db.execute(statement, execution_options={"synchronize_session": False})
+            counts[what] = int(getattr(result, "rowcount", 0))  # a CursorResult's
         db.commit()
     except BaseException:
         db.rollback()
         raise
-    from ._tokens import prune_tokens  # noqa: PLC0415 - TODO(merge): top-level import
-
     counts["tokens"] = prune_tokens(now)
     return counts

@@ -144,9 +144,10 @@ class AuthSettings:
     revocation_cache_url: str | None = setting(
         None,
         secret=True,
-        doc="Redis URL of a cache in front of the database's revocation list "
-        "(PLUGBOARD_REDIS_URL when unset and that is set; 'off' for none). The "
-        "database stays the authority; the check fails closed.",
+        doc="Redis URL of a cache of revoked tokens in front of the database's list "
+        "(unset or 'off': none). It spares the database the replays of revoked tokens "
+        "and costs valid ones a round trip; the database stays the authority and the "
+        "check fails closed.",
     )
     # -- forgotten password --
     reset_max_age: int = setting(
@@ -189,6 +190,9 @@ class AuthSettings:
                 f"AUTH_JWT_KEY_ID = {self.jwt_key_id!r} is not a key id of AUTH_JWT_KEYS "
                 f"(which has {sorted(self.jwt_keys)!r})"
             )
+        from ._mail import parse_mail_url  # here: _mail needs this module loaded
+
+        parse_mail_url(self.mail_url)  # raises ValueError naming the key and the forms
         if not self.secret_key_file or "/" in self.secret_key_file:
             raise ValueError(
                 f"AUTH_SECRET_KEY_FILE = {self.secret_key_file!r}: expected a plain file "

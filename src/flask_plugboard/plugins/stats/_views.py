@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.wrappers import Response as BaseResponse
 
 from flask_plugboard import admin_guard, plugin_blueprint
 from flask_plugboard._web import plugin_static
@@ -86,7 +87,7 @@ def _read_figures(state: StatsState) -> Figures:
     return state.store.read()[0]
 
 
-def metrics_view() -> Response:
+def metrics_view() -> BaseResponse:
     state = _current()
     token = state.settings.metrics_token
     if token:
