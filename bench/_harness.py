@@ -18,12 +18,14 @@ import dataclasses
 import gc
 import json
 import platform
+import socket
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -39,6 +41,7 @@ __all__ = [
     "cheaper",
     "make_app",
     "print_table",
+    "redis_answers",
     "run",
     "within",
     "write_report",
@@ -279,3 +282,13 @@ def write_report(
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"results written to {path}")
     return path
+
+
+def redis_answers(url: str) -> bool:
+    """Whether a Redis server listens at ``url`` (the Redis variants need one)."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
+            return True
+    except OSError:
+        return False

@@ -13,13 +13,15 @@ The same app in each variant, timed by ``bench/_harness.py``. Two requests:
   - auth (SQLite): the host with the auth plugin, ``@login_required``: the token is
     decoded and checked by one query on a SQLite file (user, jti and family revoked?);
   - auth (SQLite), jwt_required: the same app, ``@jwt_required()`` (the token is
-    decoded twice: before the request, AUTH_LOAD_USER, and by the decorator; the check
-    is cached on ``g``, so one query still);
+    verified twice: before the request, AUTH_LOAD_USER, and by the decorator, which
+    reuses the payload decoded and the check made for this request: one decode, one
+    query);
   - auth (SQLite + Redis): AUTH_REVOCATION_CACHE_URL set (skipped when Redis does not
     answer): Redis is asked first, and the database after it since a valid token misses.
 
 - ``GET /public`` without a token, bare Flask against the host with auth: what auth's
-  identity sources cost a request that carries no credentials.
+  identity sources cost a request that carries no credentials (the browser-session
+  source reads the session, so Flask adds ``Vary: Cookie``, as it should).
 
 All variants sign with one key, so one token serves them all, and have the same
 SECRET_KEY. The auth variants share
@@ -29,14 +31,12 @@ one SQLite file. Writes ``bench/results/auth.json``.
 from __future__ import annotations
 
 import secrets
-import socket
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from _harness import (
     BARE,
@@ -45,6 +45,7 @@ from _harness import (
     arguments,
     make_app,
     print_table,
+    redis_answers,
     run,
     sizes,
     write_report,
@@ -128,15 +129,6 @@ def _access_token(app: Flask) -> str:
     return token
 
 
-def _redis_answers(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
-            return True
-    except OSError:
-        return False
-
-
 def check(variant: Variant, reply: Reply) -> None:
     assert reply.status == "200 OK", (variant.name, reply.status, reply.body)
     assert reply.body == BODY, (variant.name, reply.body)
@@ -150,7 +142,7 @@ def main() -> None:
     # default run short.
     args.batch = args.batch or (100 if args.quick else 300)
     rounds, batch = sizes(args)
-    redis_url = args.redis if _redis_answers(args.redis) else None
+    redis_url = args.redis if redis_answers(args.redis) else None
     if redis_url is None:
         print(f"Redis does not answer at {args.redis}: the Redis variant is left out")
 

@@ -37,12 +37,13 @@ from _harness import (
     cheaper,
     make_app,
     print_table,
+    redis_answers,
     run,
     sizes,
     within,
     write_report,
 )
-from bench_stats import _cleanup, _naive, _prometheus, _redis_answers
+from bench_stats import _cleanup, _naive, _prometheus
 from flask import Flask
 from werkzeug.test import EnvironBuilder
 
@@ -142,7 +143,7 @@ def main() -> None:
     args = parser.parse_args()
     rounds, batch = sizes(args)
     logging.getLogger("flask-limiter").setLevel(logging.ERROR)
-    redis_url = args.redis if _redis_answers(args.redis) else None
+    redis_url = args.redis if redis_answers(args.redis) else None
     if redis_url is None:
         print(f"Redis does not answer at {args.redis}: the Redis variant is left out")
     prefix = f"plugboard-bench:batteries:{uuid.uuid4().hex}:"

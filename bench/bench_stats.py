@@ -19,14 +19,12 @@ least 3x cheaper per request than prometheus_flask_exporter's added cost. Writes
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from time import perf_counter
 from typing import Any
-from urllib.parse import urlsplit
 
 from _harness import (
     BARE,
@@ -36,6 +34,7 @@ from _harness import (
     cheaper,
     make_app,
     print_table,
+    redis_answers,
     run,
     sizes,
     within,
@@ -87,14 +86,6 @@ def _naive(app: Flask) -> None:
         return response
 
 
-def _redis_answers(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
-            return True
-    except OSError:
-        return False
-
 
 def variants(redis_url: str | None, prefix: str) -> list[Variant]:
     """The apps to compare, bare Flask first."""
@@ -144,7 +135,7 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="Redis URL")
     args = parser.parse_args()
     rounds, batch = sizes(args)
-    redis_url = args.redis if _redis_answers(args.redis) else None
+    redis_url = args.redis if redis_answers(args.redis) else None
     if redis_url is None:
         print(f"Redis does not answer at {args.redis}: the Redis variant is left out")
     prefix = f"plugboard-bench:stats:{uuid.uuid4().hex}:"

@@ -10,7 +10,9 @@ slow-request warning; ``/auth/register`` and ``/auth/login`` are auth's pages an
 ``/auth/api/login`` its JSON login; ``/admin/plugins`` lists the plugins and
 ``/admin/stats/dashboard`` charts the traffic, for administrators only; ``/api/status``
 answers cross-origin calls from http://localhost:3000 and is limited to 60 requests a
-minute per client; ``/api/me`` needs a login (a session or an access token).
+minute per client; ``/api/me`` needs a login (a session or an access token);
+``POST /api/greetings`` validates its JSON body (422 naming each bad field); ``/docs``
+documents every route (Swagger UI, "Try it out") from ``/openapi.json``.
 
 The demo keeps its SQLite database and its development SECRET_KEY in
 ``examples/instance/``. On the first start it creates the administrator ``admin`` with a
@@ -19,7 +21,9 @@ set-password admin`` sets another. Reset e-mails are written to the terminal
 (``AUTH_MAIL_URL = "log://"``).
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations": pydantic reads the models' annotations when
+# the classes are made, which works however this file is loaded (tests load it by path,
+# outside sys.modules, where string annotations could not be resolved).
 
 import logging
 import secrets
@@ -27,14 +31,16 @@ import time
 from typing import Any
 
 from flask import Flask, g, render_template_string, url_for
+from pydantic import BaseModel, Field
 
 from flask_plugboard import Plugboard, add_server_timing, get_state
 from flask_plugboard.db import upgrade_database
+from flask_plugboard.plugins.apidocs import api
 from flask_plugboard.plugins.auth import find_user, login_required, register_user
 from flask_plugboard.plugins.ratelimit import limit
 
 #: The bundled plugins the demo loads: a new one only needs its name added here.
-PLUGINS = ["timer", "reqlog", "stats", "cors", "ratelimit", "auth"]
+PLUGINS = ["timer", "reqlog", "stats", "cors", "ratelimit", "auth", "apidocs"]
 
 #: The administrator the demo creates on its first start.
 ADMIN = "admin"
@@ -93,6 +99,11 @@ INDEX = """<!doctype html>
     <li><a href="{{ url_for('me') }}">{{ url_for('me') }}</a>: who you are; needs a login
       (this browser's session, or <code>Authorization: Bearer</code> with an access token
       from <code>POST {{ url_for('auth.api_login') }}</code>).</li>
+    {%- if docs_url %}
+    <li><a href="{{ docs_url }}">{{ docs_url }}</a>: the API documentation of every route,
+      from <a href="{{ openapi_url }}">{{ openapi_url }}</a>; "Try it out" on
+      <code>POST {{ url_for('greet') }}</code> and send it a bad body.</li>
+    {%- endif %}
     <li><a href="{{ url_for('slow') }}">{{ url_for('slow') }}</a>: takes
       {{ slow_seconds }} s, over the slow threshold of {{ threshold }} s, so the timer
       logs a warning in the terminal.</li>
@@ -103,6 +114,47 @@ INDEX = """<!doctype html>
 </body>
 </html>
 """
+
+
+class PluginInfo(BaseModel):
+    """One plugin of the app."""
+
+    name: str
+    version: str
+    status: str = Field(description="loaded, quarantined or failed (<phase>).")
+
+
+class Status(BaseModel):
+    """The app and its plugins."""
+
+    app: str
+    plugins: list[PluginInfo]
+
+
+class Me(BaseModel):
+    """The user making the request."""
+
+    username: str
+    roles: list[str]
+
+
+class Slept(BaseModel):
+    """How long the request slept."""
+
+    slept: float = Field(description="Seconds.")
+
+
+class GreetingRequest(BaseModel):
+    """Whom to greet, and how often."""
+
+    name: str = Field(min_length=1, max_length=40, examples=["Ada"])
+    times: int = Field(1, ge=1, le=3, description="How many times to say hello.")
+
+
+class Greeting(BaseModel):
+    """A greeting."""
+
+    message: str
 
 
 def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -134,28 +186,60 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
             slow_seconds=SLOW_SECONDS,
             threshold=app.config["TIMER_SLOW_THRESHOLD"],
             admin=ADMIN,
+            docs_url=url_for("apidocs.ui") if "apidocs.ui" in app.view_functions else None,
+            openapi_url=url_for("apidocs.openapi_json")
+            if "apidocs.openapi_json" in app.view_functions
+            else None,
         )
 
     @app.get("/api/me")
     @login_required
-    def me() -> dict[str, Any]:
-        return {"username": g.user.username, "roles": sorted(g.user.role_names)}
+    @api(response=Me, tags=["demo"])
+    def me() -> Me:
+        """Who you are.
+
+        Needs a login: this browser's session, or `Authorization: Bearer <access token>`
+        from `POST /auth/api/login`.
+        """
+        return Me(username=g.user.username, roles=sorted(g.user.role_names))
 
     @app.get("/api/status")
     @limit("60/minute")
-    def status() -> dict[str, Any]:
+    @api(response=Status, tags=["demo"])
+    def status() -> Status:
+        """The app's plugins and their status.
+
+        Its `Server-Timing` header has a `listing` entry besides `total`.
+        """
         start = time.perf_counter()
         plugins = [
-            {"name": r.name, "version": r.version, "status": r.status}
+            PluginInfo(name=r.name, version=r.version, status=r.status)
             for r in get_state().records.values()
         ]
         add_server_timing("listing", (time.perf_counter() - start) * 1000, "plugin listing")
-        return {"app": app.name, "plugins": plugins}
+        return Status(app=app.name, plugins=plugins)
+
+    @app.post("/api/greetings")
+    @api(
+        body=GreetingRequest,
+        response={201: Greeting},
+        tags=["demo"],
+        examples={"once": {"name": "Ada"}, "three times": {"name": "Grace", "times": 3}},
+    )
+    def greet(body: GreetingRequest) -> Greeting:
+        """Greet someone.
+
+        The body is validated: a bad one gets 422 naming each bad field, and one that is
+        not JSON 400.
+        """
+        return Greeting(message=" ".join([f"Hello, {body.name}!"] * body.times))
 
     @app.get("/slow")
-    def slow() -> dict[str, Any]:
+    @api(response=Slept, tags=["demo"])
+    def slow() -> Slept:
+        """Take longer than the timer's slow threshold: it logs a warning."""
         time.sleep(SLOW_SECONDS)
-        return {"slept": SLOW_SECONDS}
+        return Slept(slept=SLOW_SECONDS)
 
     Plugboard(app)
     upgrade_database(app)

@@ -7,33 +7,19 @@ screenshot is saved to test-artifacts/ for a human to look at.
 from __future__ import annotations
 
 import dataclasses
-import os
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from flask import Blueprint, Flask, Request, Response
-from werkzeug.serving import make_server
 
+from browser_support import ARTIFACTS, Traffic, chromium, serve
 from flask_plugboard import Plugin, hookimpl, plugin_blueprint, setting
 from flask_plugboard.testing import build_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SECRET = "mailer-password-do-not-show"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,44 +96,30 @@ def base_url() -> Iterator[str]:
         },
     )
     app.test_client().get("/timer/")  # Flaky's hook raises once: quarantined
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    thread.join()
+    with serve(app) as url:
+        yield url
 
 
 def test_admin_page_in_chromium(base_url: str) -> None:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    requested: list[str] = []
-    failed: list[str] = []
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", lambda r: requested.append(r.url))
-            page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-            page.goto(f"{base_url}/admin/plugins", wait_until="networkidle")
-            rows = {
-                name: page.locator(f"#row-{name}").inner_text()
-                for name in ["timer", "mailer", "flaky", "search", "broken"]
-            }
-            stylesheet_applied = page.evaluate(
-                "getComputedStyle(document.querySelector('.pb-badge')).borderRadius"
-            )
-            html = page.content()
-            page.screenshot(path=str(ARTIFACTS / "admin-plugins.png"), full_page=True)
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.screenshot(path=str(ARTIFACTS / "admin-plugins-narrow.png"), full_page=True)
-            page.get_by_role("link", name="Timings").click()  # a plugin's admin link
-            page.wait_for_url(f"{base_url}/timer/")
-            assert page.locator("body").inner_text() == "timings"
-        finally:
-            browser.close()
+    network = Traffic()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        network.watch(page)
+        page.goto(f"{base_url}/admin/plugins", wait_until="networkidle")
+        rows = {
+            name: page.locator(f"#row-{name}").inner_text()
+            for name in ["timer", "mailer", "flaky", "search", "broken"]
+        }
+        stylesheet_applied = page.evaluate(
+            "getComputedStyle(document.querySelector('.pb-badge')).borderRadius"
+        )
+        html = page.content()
+        page.screenshot(path=str(ARTIFACTS / "admin-plugins.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(ARTIFACTS / "admin-plugins-narrow.png"), full_page=True)
+        page.get_by_role("link", name="Timings").click()  # a plugin's admin link
+        page.wait_for_url(f"{base_url}/timer/")
+        assert page.locator("body").inner_text() == "timings"
 
     assert "loaded" in rows["timer"] and "0.3.1" in rows["timer"]
     assert "loaded" in rows["mailer"]
@@ -156,7 +128,4 @@ def test_admin_page_in_chromium(base_url: str) -> None:
     assert "failed (init)" in rows["broken"] and "cannot log in" in rows["broken"]
     assert SECRET not in html
     assert stylesheet_applied == "999px"
-    assert requested, "the browser recorded no requests"
-    assert {urlsplit(url).hostname for url in requested} == {"127.0.0.1"}
-    assert any("/_static/plugboard/admin.css?v=" in url for url in requested)
-    assert not failed, f"requests that failed: {failed}"
+    network.check("/_static/plugboard/admin.css?v=")

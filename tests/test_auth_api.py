@@ -3,6 +3,7 @@ garbage in every field, the same answer for every refused login, the login limit
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -135,6 +136,67 @@ def test_a_huge_body_is_refused_before_it_is_read(app: Flask, client: FlaskClien
     assert users(app) == ["alice"]
 
 
+def chunked(client: FlaskClient, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
+    """POST ``body`` without a Content-Length, as a server that de-chunks it passes it on."""
+    return post(
+        client,
+        path,
+        input_stream=io.BytesIO(body),
+        headers={"Content-Type": content_type, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"username": "alice", "password": "' + b"p" * 10_000_000 + b'"}', "application/json"),
+        (b"username=alice&password=" + b"p" * 10_000_000, "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_huge_body_without_a_content_length_is_cut_and_refused(
+    app: Flask, client: FlaskClient, body: bytes, content_type: str
+) -> None:
+    assert chunked(client, "register", body, content_type)[0] == 413
+    status, answer = chunked(client, "login", body, content_type)
+
+    assert status == 413 and "too large" in answer["error"]
+    assert users(app) == ["alice"]
+    small = chunked(
+        client,
+        "login",
+        b'{"username": "alice", "password": "%s"}' % PASSWORD.encode(),
+        "application/json",
+    )
+    assert small[0] == 200
+
+
+@pytest.mark.parametrize("path", ["login", "register"])
+def test_json_nested_too_deep_for_the_parser_answers_400(
+    make_auth_app: MakeAuthApp, path: str
+) -> None:
+    plain = make_auth_app()
+    # With ratelimit, the per-account limit reads the body before the view does.
+    limited = make_auth_app(plugins=(RateLimit, Auth), RATELIMIT_STORAGE_URL="memory://")
+    nested = "[" * 50_000  # within the size limit, far past the parser's depth
+    for app in (plain, limited):
+        status, body = post(app.test_client(), path, data=nested, content_type="application/json")
+        assert status == 400 and "not a JSON object" in body["error"]
+
+
+def test_token_answers_are_never_cached(client: FlaskClient) -> None:
+    login = client.post("/auth/api/login", json={"username": "alice", "password": PASSWORD})
+    assert login.json is not None
+    refreshed = client.post(
+        "/auth/api/refresh", headers={"Authorization": f"Bearer {login.json['refresh_token']}"}
+    )
+
+    for response in (login, refreshed):
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Pragma"] == "no-cache"
+
+
 # -- login -----------------------------------------------------------------------------------
 
 
@@ -203,6 +265,23 @@ def test_unknown_user_and_wrong_password_get_the_same_answer_and_work(
     assert unknown.json is not None and "wrong" in unknown.json["error"]
 
 
+def test_a_locked_account_costs_an_argon2_check_like_an_unknown_user(
+    make_auth_app: MakeAuthApp,
+) -> None:
+    app = make_auth_app(AUTH_LOCKOUT_ATTEMPTS=2)
+    with app.app_context():
+        register_user("alice", PASSWORD)
+    client = app.test_client()
+    for _ in range(2):
+        post(client, "login", json={"username": "alice", "password": "x" * 20})
+    calls = spy_on_argon2(app)
+
+    locked = post(client, "login", json={"username": "alice", "password": PASSWORD})
+    # An answer without the argon2 check would come back faster and tell that the
+    # account exists: unknown names are never locked.
+    assert locked[0] == 401 and calls == ["dummy"]
+
+
 def test_a_deactivated_user_gets_the_same_401(app: Flask, client: FlaskClient) -> None:
     wrong = client.post("/auth/api/login", json={"username": "alice", "password": "x" * 20})
     with app.app_context():
@@ -263,3 +342,21 @@ def test_the_per_address_limit_holds_across_accounts(limited: Callable[[], Flask
 
     assert [attempt(client, name, "198.51.100.7") for name in names] == [401] * 5 + [429]
     assert attempt(client, "bob", "198.51.100.8", PASSWORD) == 200
+
+
+# -- token cookies ---------------------------------------------------------------------------
+
+
+def test_with_token_cookies_the_login_takes_json_only(make_auth_app: MakeAuthApp) -> None:
+    """A form another site posts must not log the browser in as the other site's user."""
+    app = make_auth_app(AUTH_TOKEN_LOCATION=["headers", "cookies"])
+    with app.app_context():
+        register_user("mallory", PASSWORD)
+    browser = app.test_client()
+
+    status, body = post(browser, "login", data={"username": "mallory", "password": PASSWORD})
+
+    assert status == 415 and "JSON body only" in body["error"]
+    assert browser.get_cookie("access_token_cookie") is None
+    status, body = post(browser, "login", json={"username": "mallory", "password": PASSWORD})
+    assert status == 200 and browser.get_cookie("access_token_cookie") is not None

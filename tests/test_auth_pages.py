@@ -214,11 +214,21 @@ def test_garbage_form_values_are_refused_cleanly(app: Flask) -> None:
 
     response = client.post(
         "/auth/login",
-        data={"csrf_token": token, "username": "\x00" * 5000, "password": "p" * 100_000},
+        data={"csrf_token": token, "username": "\x00" * 5000, "password": "p" * 50_000},
     )
 
     assert response.status_code == 400
     assert "do not match an active account" in text(response)
+
+
+def test_a_form_larger_than_any_page_needs_is_refused_unread(app: Flask) -> None:
+    client = app.test_client()
+    data = {"csrf_token": form_token(client), "username": "alice", "password": "p" * 100_000}
+
+    response = client.post("/auth/login", data=data)
+
+    assert response.status_code == 413  # 64 KiB at most, also for bodies without a length
+    assert whoami(client) == "nobody"
 
 
 def test_login_attempts_are_rate_limited_per_account(tmp_path: Path) -> None:

@@ -98,3 +98,12 @@ def test_the_production_rule_holds_for_a_plain_extension_too(tmp_path: Path) -> 
     app.config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite'}")
     with pytest.raises(UnsafeToStartError, match="SECRET_KEY is not set"):
         Auth(app)
+
+
+def test_production_refuses_reset_links_written_to_the_log(tmp_path: Path) -> None:
+    key = "8f1c0b7e2d9a4f63b5e0c1d2a3b4c5d6e7f8091a2b3c4d5e"
+    with pytest.raises(Exception, match="AUTH_MAIL_URL sends mail to the log"):
+        start(tmp_path, SECRET_KEY=key, AUTH_MAIL_URL="log://", PLUGBOARD_STRICT=True)
+    # In development it is the way to read reset mails; without pages nothing is mailed.
+    start(tmp_path, AUTH_ENVIRONMENT="development", AUTH_MAIL_URL="log://")
+    start(tmp_path / "api", SECRET_KEY=key, AUTH_MAIL_URL="log://", AUTH_PAGES=False)

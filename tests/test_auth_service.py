@@ -128,6 +128,8 @@ def test_non_ascii_usernames_clash_ignoring_case(app: Flask) -> None:
         ("a" * 151, None, PASSWORD, AuthError, "1 to 150 characters"),
         ("al ice", None, PASSWORD, AuthError, "may not contain '@', spaces"),
         ("al@ice", None, PASSWORD, AuthError, "may not contain '@', spaces"),
+        # NFKC makes it "al@ice.org": it would be looked up as an e-mail address.
+        ("al\uff20ice.org", None, PASSWORD, AuthError, "may not contain '@', spaces"),
         ("alice", "not-an-address", PASSWORD, AuthError, "like name@example.org"),
         ("alice", "a@b", PASSWORD, AuthError, "like name@example.org"),
         ("alice", None, "short", PasswordPolicyError, "too short"),
@@ -366,3 +368,11 @@ def test_roles_are_added_once_and_removed(app: Flask) -> None:
     assert alice is not None and alice.role_names == {"admin"}
     assert alice.has_role("admin") and not alice.has_role("admin", "editor")
     assert bob is not None and bob.role_names == {"editor"}
+
+
+def test_a_deleted_users_id_is_never_given_to_a_new_user(app: Flask) -> None:
+    # A token names its user by id: a new user must not inherit a deleted one's tokens.
+    bob = register_user("bob", PASSWORD)
+    old_id = bob.id
+    delete_user("bob")
+    assert register_user("carol", PASSWORD).id != old_id

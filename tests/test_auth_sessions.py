@@ -158,6 +158,31 @@ def test_logging_out_on_every_device_ends_them_all(app: Flask) -> None:
     assert (whoami(laptop), whoami(phone), whoami(bobs)) == ("nobody", "nobody", "bob")
 
 
+@pytest.mark.parametrize("everywhere", [False, True])
+def test_logging_out_ends_a_login_kept_in_token_cookies(
+    make_auth_app: MakeAuthApp, everywhere: bool
+) -> None:
+    """With AUTH_TOKEN_LOCATION "cookies" a browser may log in with the JSON login: the
+    logout page ends that login too, and a copy of the token cookie is dead."""
+    app = add_me(make_auth_app(AUTH_TOKEN_LOCATION=["cookies"]))
+    client, elsewhere = app.test_client(), app.test_client()
+    for each in (client, elsewhere):
+        login = each.post("/auth/api/login", json={"username": "alice", "password": PASSWORD})
+        assert login.status_code == 200
+    token = client.get_cookie("access_token_cookie")
+    assert token is not None and whoami(client) == "alice"
+
+    response = submit(client, "/auth/logout", {"everywhere": "1"} if everywhere else {})
+
+    assert response.status_code == 303
+    assert client.get_cookie("access_token_cookie") is None
+    assert client.get_cookie("refresh_token_cookie", path="/auth/api/") is None
+    thief = app.test_client()
+    thief.set_cookie("access_token_cookie", token.value)
+    assert whoami(thief) == "nobody"
+    assert whoami(elsewhere) == ("nobody" if everywhere else "alice")
+
+
 def test_the_sessions_page_lists_them_and_logs_out_the_other_devices(app: Flask) -> None:
     laptop, phone = browser(app, "Laptop browser"), browser(app, "Phone browser")
     log_in(laptop)

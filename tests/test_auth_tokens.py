@@ -35,6 +35,7 @@ from flask_plugboard.plugins.auth import (
     deactivate,
     delete_user,
     find_user,
+    log_out_everywhere,
     login_required,
     register_user,
     set_password,
@@ -186,6 +187,34 @@ def test_a_request_without_a_token_costs_no_query_and_one_with_a_token_one(app: 
         assert len(statements) == 1
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_token_user_belongs_to_the_request_database_session(app: Flask) -> None:
+    @app.post("/email")
+    @login_required
+    def change_email() -> dict[str, Any]:
+        g.user.email = "alice@example.org"
+        session().commit()
+        return {"roles": sorted(g.user.role_names)}
+
+    client = app.test_client()
+    token = login(client)["access_token"]
+    assert client.post("/email", headers=bearer(token)).json == {"roles": ["editor"]}
+    with app.app_context():
+        alice = find_user("alice")
+        assert alice is not None and alice.email == "alice@example.org"
+
+
+def test_requests_inside_one_app_context_are_each_checked(app: Flask) -> None:
+    client = app.test_client()
+    token = login(client)["access_token"]
+    # Their g is the app context's, shared: one request's user must not answer for the next.
+    with app.app_context():
+        assert client.get("/private", headers=bearer(token)).json == {"user": "alice"}
+        assert client.get("/whoami").json == {"user": None}
+        revoke_token(token)
+        assert client.get("/private", headers=bearer(token)).json == REVOKED
+        assert client.get("/jwt", headers=bearer(token)).json == REVOKED
 
 
 # -- refused tokens ------------------------------------------------------------------------------
@@ -350,6 +379,31 @@ def test_logout_all_ends_every_token_of_the_user(client: FlaskClient) -> None:
         assert refresh(client, tokens["refresh_token"]).json == REVOKED
     assert me(client, bob["access_token"]).status_code == 200
     assert me(client, login(client)["access_token"]).status_code == 200
+
+
+def test_log_out_everywhere_ends_tokens_issued_after_the_user_was_loaded(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Two requests at once: one loaded the user; meanwhile another logged out everywhere
+    and the user logged in again. The first one's log out everywhere ends that login too."""
+    first = login(client)
+    newer: dict[str, Any] = {}
+
+    def meanwhile() -> None:  # another worker: its own app context and database session
+        client.post("/auth/api/logout/all", headers=bearer(first["access_token"]))
+        newer.update(login(client))
+
+    with app.app_context():
+        loaded = find_user("alice")  # this request's copy, taken now
+        assert loaded is not None
+        other = threading.Thread(target=meanwhile)
+        other.start()
+        other.join()
+        assert me(client, newer["access_token"]).status_code == 200
+
+        log_out_everywhere(loaded)
+
+    assert me(client, newer["access_token"]).json == REVOKED
 
 
 def test_revoke_all_tokens_and_revoke_token_work_outside_requests(

@@ -95,8 +95,9 @@ def _admin_response(response: Response, *, vary: bool = False) -> Response:
 
 
 def _error(code: int, message: str) -> Response:
-    # Without the host (a plugin used as a plain extension) there is no page layout.
-    if _wants_json() or EXTENSION_KEY not in current_app.extensions:
+    # Without the host's admin pages (a plugin used as a plain extension, or
+    # PLUGBOARD_ADMIN off) there is no page layout to render the error in.
+    if _wants_json() or "plugboard" not in current_app.blueprints:
         response = jsonify(error=message, status=code)
     else:
         response = Response(

@@ -30,6 +30,7 @@ BUNDLED: dict[str, str] = {
     "cors": "flask_plugboard.plugins.cors:Cors",
     "ratelimit": "flask_plugboard.plugins.ratelimit:RateLimit",
     "auth": "flask_plugboard.plugins.auth:Auth",
+    "apidocs": "flask_plugboard.plugins.apidocs:ApiDocs",
 }
 
 

@@ -13,15 +13,42 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..ratelimit import limit
 from ._models import normalise
 
-__all__ = ["account_key", "address_key", "login_limits"]
+__all__ = [
+    "MAX_BODY",
+    "account_key",
+    "address_key",
+    "body_cut_short",
+    "cap_body",
+    "login_limits",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Most bytes auth reads of a request body: its forms and JSON bodies are a few hundred
+#: bytes (the password's own limit is AUTH_PASSWORD_MAX_BYTES).
+MAX_BODY = 64 * 1024
 _MAX_KEY = 254
+
+
+def cap_body(req: Request) -> None:
+    """Read at most MAX_BODY bytes of ``req``'s body, also of one sent without a
+    Content-Length (chunked). Call it before the body is read.
+
+    A longer body with a Content-Length raises 413 when read; one without is cut at
+    MAX_BODY bytes (Werkzeug's way), which :func:`body_cut_short` tells afterwards.
+    """
+    if req.max_content_length is None or req.max_content_length > MAX_BODY:
+        req.max_content_length = MAX_BODY
+
+
+def body_cut_short(req: Request) -> bool:
+    """Whether ``req``'s body, sent without a Content-Length, was cut at MAX_BODY bytes."""
+    return req.content_length is None and bool(getattr(req.stream, "is_exhausted", False))
 
 
 def address_key(req: Request) -> str | None:
@@ -34,18 +61,24 @@ def address_key(req: Request) -> str | None:
 def account_key(req: Request) -> str | None:
     """The account a login attempt (a POST) tries: its username or e-mail, normalised.
 
-    Read from the form or the JSON body; None (not counted) when the request names none,
-    since such a request is refused before any password is checked.
+    Read from the form or the JSON body; None (not counted) when the request names none
+    or its body cannot be read, since such a request is refused before any password is
+    checked.
     """
     if req.method != "POST":
         return None
     name: Any = None
-    if req.is_json:
-        body = req.get_json(silent=True)
-        if isinstance(body, dict):
-            name = body.get("username") or body.get("email")
-    else:
-        name = req.form.get("username") or req.form.get("email")
+    cap_body(req)
+    try:
+        if req.is_json:
+            body = req.get_json(silent=True)
+            if isinstance(body, dict):
+                name = body.get("username") or body.get("email")
+        else:
+            name = req.form.get("username") or req.form.get("email")
+    # Too large, or nested too deep for the JSON parser: the view refuses the body too.
+    except (RequestEntityTooLarge, RecursionError):
+        return None
     if not isinstance(name, str) or not name.strip():
         return None
     return "account:" + normalise(name.strip())[:_MAX_KEY]

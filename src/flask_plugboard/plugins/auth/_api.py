@@ -13,10 +13,13 @@ All under the plugin's blueprint (``/auth`` by default), endpoints ``auth.api_<n
 - ``POST /api/logout/all`` with the access token: every session and token of the user.
 - ``GET /api/me`` with the access token: 200 ``{"user"}``.
 
-Bodies are JSON objects or forms. Bad input gets 400 ``{"error": why, "field": name}``
-(``field`` is null when the body as a whole is wrong) and nothing is written. A wrong
-password, an unknown user, a deactivated or locked account all get the same 401. Token
-errors are flask-jwt-extended's (``{"msg": ...}``). With "cookies" in
+Bodies are JSON objects or forms, of at most 64 KiB (413 past that, also for a body sent
+without a Content-Length). With "cookies" in AUTH_TOKEN_LOCATION the login takes JSON
+only (415 for a form), since any site can make a browser post a form. Bad input gets 400
+``{"error": why, "field": name}`` (``field`` is null when the body as a whole is wrong)
+and nothing is written. A wrong password, an unknown user, a deactivated or locked
+account all get the same 401. Token errors are flask-jwt-extended's (``{"msg": ...}``).
+Answers with tokens are never cached (``Cache-Control: no-store``). With "cookies" in
 AUTH_TOKEN_LOCATION the login and refresh also set the HttpOnly token cookies (and the
 CSRF cookies scripts echo in ``X-CSRF-TOKEN``); with cookies only, the tokens are left
 out of the body, where a script could read them.
@@ -36,8 +39,9 @@ from flask_jwt_extended import (
     unset_access_cookies,
     unset_jwt_cookies,
 )
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from ._abuse import login_limits
+from ._abuse import MAX_BODY, body_cut_short, cap_body, login_limits
 from ._errors import AuthError, DuplicateUserError, PasswordPolicyError
 from ._models import User
 from ._service import (
@@ -51,11 +55,8 @@ from ._service import (
 from ._settings import AuthSettings
 from ._tokens import issue_tokens, refresh_tokens, revoke_token
 
-__all__ = ["add_api", "user_json"]
+__all__ = ["add_api", "token_places", "user_json"]
 
-#: Bodies larger than this are refused before they are read (a login is a few hundred
-#: bytes; the password's own limit is AUTH_PASSWORD_MAX_BYTES).
-MAX_BODY = 64 * 1024
 #: Longest username or e-mail address a login may name (the longest an address can be).
 _MAX_NAME = 254
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,20 +91,38 @@ def user_json(user: User) -> dict[str, Any]:
 
 
 def _body() -> Mapping[str, Any]:
-    """The request's fields: a JSON object or a form, else :class:`_BadInput`."""
+    """The request's fields: a JSON object or a form, else :class:`_BadInput`.
+
+    Bodies larger than MAX_BODY are refused before they are read, and one sent without
+    a Content-Length (chunked) once MAX_BODY bytes were read.
+    """
+    too_large = _BadInput(None, f"the body is too large: send at most {MAX_BODY} bytes", 413)
     if request.content_length is not None and request.content_length > MAX_BODY:
-        raise _BadInput(None, f"the body is too large: send at most {MAX_BODY} bytes", 413)
-    if request.is_json:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise _BadInput(
-                None,
-                "the body is not a JSON object: send one such as "
-                '{"username": "alice", "password": "..."}',
-            )
-        return data
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return request.form
+        raise too_large
+    cap_body(request)
+    fields: Mapping[str, Any] | None = None
+    try:
+        if request.is_json:
+            try:
+                fields = request.get_json(silent=True)
+            except RecursionError:  # nested deeper than the JSON parser goes
+                fields = None
+            if body_cut_short(request):
+                raise too_large
+            if not isinstance(fields, dict):
+                raise _BadInput(
+                    None,
+                    "the body is not a JSON object: send one such as "
+                    '{"username": "alice", "password": "..."}',
+                )
+            return fields
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            fields = request.form
+            if body_cut_short(request):
+                raise too_large
+            return fields
+    except RequestEntityTooLarge:
+        raise too_large from None
     raise _BadInput(
         None,
         "send the fields as JSON (Content-Type: application/json) or as a form "
@@ -136,15 +155,23 @@ def _checked(field: str, check: Callable[[], object]) -> None:
         raise _BadInput(field, str(exc)) from None
 
 
-def _with_tokens(payload: dict[str, Any], tokens: dict[str, Any]) -> Response:
-    """A JSON answer carrying ``tokens``: in the body, the cookies, or both."""
+def token_places() -> set[str]:
+    """Where this app reads tokens (JWT_TOKEN_LOCATION): "headers", "cookies"..."""
     locations = current_app.config["JWT_TOKEN_LOCATION"]
-    places = {locations} if isinstance(locations, str) else set(locations)
+    return {locations} if isinstance(locations, str) else set(locations)
+
+
+def _with_tokens(payload: dict[str, Any], tokens: dict[str, Any]) -> Response:
+    """A JSON answer carrying ``tokens``: in the body, the cookies, or both; never cached."""
+    places = token_places()
     if places - {"cookies"}:
         payload = {**tokens, **payload}
     else:
         payload = {**{k: v for k, v in tokens.items() if not k.endswith("_token")}, **payload}
     response = jsonify(payload)
+    # Credentials: no cache (a proxy's, the browser's) may keep a copy (RFC 6749, 5.1).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     if "cookies" in places:
         set_access_cookies(response, tokens["access_token"])
         set_refresh_cookies(response, tokens["refresh_token"])
@@ -188,6 +215,15 @@ def add_api(bp: Blueprint, settings: AuthSettings) -> None:
         return response
 
     def login() -> Response:
+        if "cookies" in token_places() and not request.is_json:
+            # Any site can make a browser post a form here; setting token cookies for
+            # that form would log the browser in as whoever the other site chooses.
+            # JSON cannot be sent across sites without the CORS preflight.
+            return _error(
+                415,
+                "with token cookies (AUTH_TOKEN_LOCATION) the login takes a JSON body "
+                "only: send Content-Type: application/json",
+            )
         try:
             body = _body()
             name = body.get("username") or body.get("email")

@@ -49,13 +49,14 @@ __all__ = [
     "forbidden",
     "login_required",
     "roles_required",
+    "set_current_user",
     "unauthorized",
     "user_for",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Set on ``g`` once ``g.user`` holds this request's answer.
+#: Set on ``g`` to the request whose answer ``g.user`` holds.
 _RESOLVED = "_plugboard_auth_resolved"
 #: Set on ``g`` to what an identity source raised for this request's credentials.
 _ERROR = "_plugboard_auth_error"
@@ -85,15 +86,21 @@ def current_user() -> User | None:
     Bad credentials (an expired token...) make the request anonymous here; the error is
     kept for :func:`login_required` and :func:`roles_required` to raise.
     """
-    if not g.get(_RESOLVED, False):
+    # The request object itself, not the proxy: sources compare it with the current
+    # request to reuse what this request already opened. And g's object: this runs on
+    # every request, each access through the proxy costs a lookup.
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    ctx_g = g._get_current_object()
+    # The answer is kept for this request object, not by a flag: g belongs to the app
+    # context, which every request made inside an outer app.app_context() shares (tests,
+    # shells), and one request's user must never answer for the next.
+    if ctx_g.get(_RESOLVED) is not req:
+        error = None
         try:
-            # The request object itself, not the proxy: sources compare it with the
-            # current request to reuse what this request already opened.
-            g.user = user_for(request._get_current_object())  # type: ignore[attr-defined]
+            user = user_for(req)
         # Any source's refusal: kept, and raised again where a user is required.
         except Exception as exc:
-            g.user = None
-            setattr(g, _ERROR, exc)
+            user, error = None, exc
             if not isinstance(exc, _CREDENTIAL_ERRORS):
                 # Not a verdict on the credentials (a bug, the database down...): say
                 # so, or every user would silently be logged out.
@@ -102,8 +109,16 @@ def current_user() -> User | None:
                     type(exc).__name__,
                     exc_info=exc,
                 )
-        setattr(g, _RESOLVED, True)
-    return cast("User | None", g.user)
+        ctx_g.user = user
+        setattr(ctx_g, _ERROR, error)
+        setattr(ctx_g, _RESOLVED, req)
+    return cast("User | None", ctx_g.user)
+
+
+def set_current_user(user: User | None) -> None:
+    """Make ``user`` the current request's user from now on (after logging in or out)."""
+    g.user = user
+    setattr(g, _RESOLVED, request._get_current_object())  # type: ignore[attr-defined]
 
 
 class _Refusal(HTTPException):

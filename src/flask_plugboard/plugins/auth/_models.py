@@ -103,6 +103,9 @@ class User(Base):
     """A user account. Change it through the service functions (``set_password``...)."""
 
     __tablename__ = "auth_user"
+    # SQLite otherwise gives the id of the newest deleted user to the next one, and a
+    # token of the deleted user (its "sub" is the id) would name the new user.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(150))

@@ -14,6 +14,7 @@ import re
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -22,16 +23,20 @@ from flask import (
     url_for,
 )
 from flask import session as flask_session
+from flask_jwt_extended import decode_token, unset_jwt_cookies
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import PyJWTError
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
 from flask_plugboard.errors import SettingsError
 
-from ._abuse import login_limits
+from ._abuse import cap_body, login_limits
+from ._api import token_places
 from ._csrf import csrf_protect
 from ._errors import AuthError, PasswordPolicyError
 from ._identity import current_user, login_required, unauthorized
-from ._models import User
+from ._models import User, utcnow
 from ._next import is_safe_path, safe_next
 from ._reset import (
     InvalidResetLinkError,
@@ -39,10 +44,12 @@ from ._reset import (
     reset_password,
     reset_token_user,
 )
-from ._service import check_credentials, register_user, set_password
+from ._service import check_credentials, log_out_everywhere, register_user, set_password
 from ._sessions import current_key_hash, log_in, log_out, log_out_other_sessions, user_sessions
 from ._settings import AuthSettings
 from ._state import get_auth_state
+from ._token_check import is_revoked, lookup_user
+from ._tokens import revoke_token
 
 __all__ = ["add_pages"]
 
@@ -69,6 +76,7 @@ def add_pages(bp: Blueprint, settings: AuthSettings) -> None:
         "/sessions", "sessions", login_required(csrf_protect(sessions)), methods=methods
     )
     bp.context_processor(_context)
+    bp.before_request(lambda: cap_body(request))  # every form of these pages is small
 
 
 def _check_home(home: str) -> None:
@@ -233,9 +241,42 @@ def logout() -> BaseResponse:
     if request.method != "POST":
         return _render("auth/logout.html", next=_next())
     everywhere = _text("everywhere").lower() in _TRUE
+    cookies = "cookies" in token_places()
+    if cookies:
+        _end_cookie_login(everywhere)
     log_out(everywhere=everywhere)
     flash("You are logged out" + (" on every device." if everywhere else "."), "success")
-    return _after(_next())
+    response = make_response(_after(_next()))
+    if cookies:
+        unset_jwt_cookies(response)
+    return response
+
+
+def _end_cookie_login(everywhere: bool) -> None:
+    """End the login of this browser's access-token cookie (from the JSON login, with
+    "cookies" in AUTH_TOKEN_LOCATION): its family of tokens, or with ``everywhere`` every
+    session and token of its user when the token is still live.
+
+    The browser session's part (log_out) does not see that user: a form post carries no
+    X-CSRF-TOKEN header, so the token counts as no identity; this form's own CSRF token
+    was checked instead.
+    """
+    encoded = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
+    if not encoded:
+        return
+    try:
+        payload = decode_token(encoded, allow_expired=True)
+    except (JWTExtendedException, PyJWTError):
+        return  # not a token of this app: nothing to end, the cookie is dropped
+    # A deleted or deactivated user's tokens are refused already.
+    user = lookup_user({}, payload) if payload.get("type") == "access" else None
+    if user is None:
+        return
+    live = payload.get("exp", 0) > utcnow().timestamp() and not is_revoked({}, payload)
+    if everywhere and live:
+        log_out_everywhere(user)
+    else:
+        revoke_token(payload, family=bool(payload.get("fam")))
 
 
 def change_password() -> BaseResponse:

@@ -112,6 +112,9 @@ def check_credentials(username_or_email: str, password: str) -> User | None:
         return None
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
+        # Not checked, but as slow as a check: a fast answer would tell that the account
+        # exists (unknown names are never locked).
+        state.passwords.dummy_verify(password)
         return None
     verdict = state.passwords.verify(user.password_hash, password)
     db = session()
@@ -205,7 +208,9 @@ def _end_everything(db: Session, user: User) -> None:
         ),
         execution_options={"synchronize_session": False},
     )
-    user.token_version = (user.token_version or 0) + 1
+    # In SQL, not from the loaded value: a request that loaded the user earlier must not
+    # write back an old version, which would let tokens issued meanwhile live on.
+    user.token_version = User.token_version + 1
 
 
 def add_role(user: User | str, role: str) -> User:
@@ -323,11 +328,14 @@ def _checked_username(username: str) -> str:
     username = username.strip()
     if not username or len(username) > _MAX_USERNAME:
         raise AuthError(f"the username must have 1 to {_MAX_USERNAME} characters")
-    if "@" in username or any(c.isspace() or not c.isprintable() for c in username):
-        raise AuthError(
-            f"the username {username!r} is not valid: it may not contain '@', spaces "
-            "or control characters"
-        )
+    # The compared form too: NFKC turns a fullwidth "＠" into "@", and a name with one is
+    # looked up as an e-mail address, so its owner could never log in by name.
+    for text in (username, normalise(username)):
+        if "@" in text or any(c.isspace() or not c.isprintable() for c in text):
+            raise AuthError(
+                f"the username {username!r} is not valid: it may not contain '@', spaces "
+                "or control characters"
+            )
     return username
 
 

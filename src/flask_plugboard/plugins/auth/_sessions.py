@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import Flask, Request, current_app, g, has_request_context, request
+from flask import Flask, Request, current_app, has_request_context, request
 from flask import session as flask_session
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ from flask_plugboard.db import session as db_session
 from flask_plugboard.errors import SettingsError
 
 from ._csrf import rotate_csrf_token
-from ._identity import _RESOLVED, add_identity_source, current_user
+from ._identity import add_identity_source, current_user, set_current_user
 from ._mail import parse_mail_url
 from ._models import AuthSession, User, utcnow
 from ._secret_key import is_development
@@ -73,8 +73,8 @@ def install_sessions(app: Flask, settings: AuthSettings) -> None:
         and not is_development(app, settings.environment)
     ):
         raise SettingsError(
-            "AUTH_MAIL_URL = 'log://' writes every password-reset link to the log, which "
-            "is not safe in production: set it to your SMTP server "
+            "AUTH_MAIL_URL sends mail to the log, which would hold every live "
+            "password-reset link: not safe in production. Set it to your SMTP server "
             "(smtp://user:password@mail.example.org:587), or AUTH_ENVIRONMENT = "
             "'development' on a developer machine"
         )
@@ -217,8 +217,7 @@ def log_in(user: User, remember: bool = False) -> AuthSession:
     flask_session[SESSION_KEY] = key
     flask_session.permanent = remember
     rotate_csrf_token()
-    g.user = user
-    setattr(g, _RESOLVED, True)
+    set_current_user(user)
     return row
 
 
@@ -254,8 +253,7 @@ def log_out(everywhere: bool = False) -> None:
         )
         db.commit()
     flask_session.clear()
-    g.user = None
-    setattr(g, _RESOLVED, True)
+    set_current_user(None)
 
 
 def log_out_other_sessions(user: User) -> int:

@@ -2,18 +2,27 @@
 the optional Redis cache of revoked keys, and the identity source.
 
 These are the loaders :func:`~._tokens.install_tokens` registers on each app's
-``JWTManager``; they read the app's :class:`TokenState` from ``app.extensions``.
+:class:`TokenManager` (a ``JWTManager``); they read the app's :class:`TokenState` from
+``app.extensions``.
 
 - Every token carries ``sub`` (the user id, as a string), ``ver`` (the user's
   ``token_version``) and, when made by ``issue_tokens``, ``fam``: the id shared by the
   tokens of one login and of every rotation after it.
-- The check of a token is one indexed query that loads the user and says whether the
-  token's jti or its family is listed in :class:`~._models.RevokedToken`; it is kept on
-  ``g``, so the user lookup (and a second verification in the same request) reuses it.
-  Refused with 401 "Token has been revoked": listed, or ``ver`` is not the user's (log
-  out everywhere, new password, deactivation). Refused with 401 by the user lookup: the
-  user is gone or inactive. Fails closed: when the database cannot answer, 503
-  ``{"msg": "token revocation check unavailable"}``, never access.
+- The check of a token is one indexed query, on the request's database session: the
+  user's columns, and whether the token's jti or its family is listed in
+  :class:`~._models.RevokedToken`. It runs on every request, so it is a Core query and
+  the row becomes the session's ``User`` without the ORM's loading (the same persistent
+  instance a query would give; its roles load when first used). Refused with 401 "Token
+  has been revoked": listed, or ``ver`` is not the user's (log out everywhere, new
+  password, deactivation). Refused with 401 by the user lookup: the user is gone or
+  inactive. Both are decided on the row just read, never on a copy the session held.
+  Fails closed: when the database cannot answer, 503 ``{"msg": "token revocation check
+  unavailable"}``, never access.
+- A request verifies its token twice when a view is decorated with ``jwt_required()``
+  (AUTH_LOAD_USER verified it before the request): the decoded payload and the check are
+  kept on ``g`` for that request object, so the second time costs neither a decode nor
+  a query. Nothing is kept from one request to the next, even when they share an app
+  context (and so ``g``).
 - The Redis cache holds revoked keys only, written through on each revocation, read
   before the database. It never answers "not revoked": a miss, or Redis being down, goes
   to the database, so it cannot let a revoked token pass and has no staleness to bound.
@@ -34,12 +43,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
-from flask import Flask, Request, current_app, g, jsonify
+from flask import Flask, Request, current_app, g, has_request_context, jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_jwt_extended import get_current_user, verify_jwt_in_request
+from flask_jwt_extended import JWTManager, get_current_user, verify_jwt_in_request
 from jwt import InvalidSignatureError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from flask_plugboard.connections import redis_client, redis_url
 from flask_plugboard.db import session
@@ -56,6 +65,7 @@ __all__ = [
     "STATE_KEY",
     "RevocationCache",
     "TokenState",
+    "TokenManager",
     "TokenStoreUnavailable",
     "add_claims",
     "is_revoked",
@@ -77,6 +87,8 @@ logger = logging.getLogger("flask_plugboard.plugins.auth")
 STATE_KEY = "auth.tokens"
 #: Set on ``g`` to the result of checking this request's token.
 _CHECK = "_plugboard_auth_token_check"
+#: Set on ``g`` to this request's decoded token (:class:`TokenManager`).
+_DECODED = "_plugboard_auth_token_decoded"
 #: Keys of revoked tokens in Redis: ``<prefix><jti>`` or ``<prefix>family:<id>``.
 CACHE_PREFIX = "plugboard:auth:revoked:"
 #: After a Redis error the cache is skipped for this long (the database answers alone),
@@ -115,6 +127,43 @@ def token_state(app: Flask | None = None) -> TokenState:
             "PLUGBOARD_PLUGINS, or call Auth(app) in the app factory"
         ) from None
     return state
+
+
+class TokenManager(JWTManager):
+    """flask-jwt-extended's ``JWTManager``, decoding a token once per request.
+
+    With AUTH_LOAD_USER the token is verified before the request; a view decorated with
+    ``jwt_required()`` verifies it again. Decoding (signature, ``exp``, ``nbf``, the CSRF
+    double submit) would give the same answer for the same token, CSRF value and request,
+    so the second time reuses the first's payload; every check made after decoding (the
+    token's type, freshness, revocation, the user lookup) still runs. Kept for the
+    request object only, like the token check.
+    """
+
+    def _decode_jwt_from_config(
+        self, encoded_token: str, csrf_value: str | None = None, allow_expired: bool = False
+    ) -> dict[str, Any]:
+        req = _current_request()
+        if req is None:  # decode_token() outside requests: nothing to share
+            return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+        # g's object, not the proxy: this runs on every request with a token.
+        ctx_g = g._get_current_object()
+        asked = (encoded_token, csrf_value, allow_expired)
+        kept: tuple[Request, tuple[str, str | None, bool], dict[str, Any]] | None
+        kept = ctx_g.get(_DECODED)
+        if kept is not None and kept[0] is req and kept[1] == asked:
+            return dict(kept[2])
+        payload: dict[str, Any] = super()._decode_jwt_from_config(
+            encoded_token, csrf_value, allow_expired
+        )
+        setattr(ctx_g, _DECODED, (req, asked, dict(payload)))
+        return payload
+
+
+def _current_request() -> Request | None:
+    if not has_request_context():
+        return None
+    return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
 
 
 def token_source(config: Mapping[str, Any]) -> IdentitySource:
@@ -203,8 +252,11 @@ def verifying_key(header: dict[str, Any], payload: dict[str, Any]) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class _Check:
+    request: Request | None
     jti: str | None
     user: User | None
+    #: From the query's row, not from ``user``: the session may hold an older copy.
+    active: bool
     revoked: bool
 
 
@@ -213,70 +265,113 @@ def is_revoked(header: dict[str, Any], payload: dict[str, Any]) -> bool:
 
 
 def lookup_user(header: dict[str, Any], payload: dict[str, Any]) -> User | None:
-    user = _check(payload).user
-    return user if user is not None and user.is_active else None
+    check = _check(payload)
+    return check.user if check.active else None
 
 
 def _check(payload: Mapping[str, Any]) -> _Check:
-    """Whether the token is revoked, and its user: asked once per request and token."""
+    """Whether the token is revoked, and its user: asked once per request and token.
+
+    Kept for this request object only: ``g`` lives as long as the app context, which
+    several requests share inside an outer ``app.app_context()``.
+    """
+    req = _current_request()
     jti = payload.get("jti")
-    cached: _Check | None = g.get(_CHECK)
-    if cached is not None and jti is not None and cached.jti == jti:
+    ctx_g = g._get_current_object()
+    cached: _Check | None = ctx_g.get(_CHECK)
+    if (
+        cached is not None
+        and req is not None
+        and cached.request is req
+        and jti is not None
+        and cached.jti == jti
+    ):
         return cached
-    result = _run_check(payload)
-    setattr(g, _CHECK, result)
+    result = _run_check(req, payload)
+    setattr(ctx_g, _CHECK, result)
     return result
 
 
-def _run_check(payload: Mapping[str, Any]) -> _Check:
+def _run_check(req: Request | None, payload: Mapping[str, Any]) -> _Check:
     jti = payload.get("jti")
-    keys = revocation_keys(payload)
+    jti_key, family_key = _keys(payload)
     cache = token_state().cache
-    if cache is not None and cache.any_revoked(keys):
-        return _Check(jti, None, True)
+    if cache is not None and cache.any_revoked(revocation_keys(payload)):
+        return _Check(req, jti, None, False, True)
     try:
         user_id = int(payload["sub"])
     except (KeyError, TypeError, ValueError):
-        return _Check(jti, None, False)  # names no user: the user lookup refuses it
+        return _Check(req, jti, None, False, False)  # names no user: the lookup refuses it
+    # None for a key the token lacks: "key IN (NULL, ...)" matches nothing.
+    params = {"user_id": user_id, "jti": jti_key, "family": family_key}
     db = session()
     try:
-        row = db.execute(_CHECK_QUERY, {"user_id": user_id, "keys": keys}).one_or_none()
+        row = db.execute(_CHECK_QUERY, params, bind_arguments=_BIND).one_or_none()
     except SQLAlchemyError as exc:
         rollback(db)
         logger.error("token revocation check failed, so the token is refused: %s", exc)
         raise TokenStoreUnavailable("token revocation check unavailable") from exc
     if row is None:
-        return _Check(jti, None, False)
-    user, revoked = row
-    outdated = payload.get("ver") != user.token_version
-    return _Check(jti, user, bool(revoked) or outdated)
+        return _Check(req, jti, None, False, False)
+    *values, revoked = row
+    fields = dict(zip(_USER_FIELDS, values, strict=True))
+    outdated = payload.get("ver") != fields["token_version"]
+    return _Check(req, jti, _as_loaded(db, fields), fields["is_active"], bool(revoked) or outdated)
 
 
-#: The check, built once: the user, and whether one of the token's keys is listed. Both
-#: lookups are by primary key.
-_CHECK_QUERY = (
-    sa.select(
-        User,
-        sa.exists()
-        .where(RevokedToken.key.in_(sa.bindparam("keys", expanding=True)))
-        .label("revoked"),
+def _as_loaded(db: Session, fields: Mapping[str, Any]) -> User:
+    """The ``User`` of ``fields`` (a row of all its columns) in ``db``, as if loaded.
+
+    What an ORM query would give without its cost (the check runs on every request):
+    the copy the session holds already, else a new instance made persistent in ``db``
+    without SQL (``make_transient_to_detached``, then ``add``). Its relationships load
+    on first use, like those of any loaded ``User``.
+    """
+    held = db.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((fields["id"],)))
+    if held is not None:
+        return held
+    user = User()
+    # Filled as the ORM fills a row's instance; make_transient_to_detached then resets
+    # the history, so nothing counts as changed.
+    sa.inspect(user).dict.update(fields)
+    make_transient_to_detached(user)
+    db.add(user)
+    return user
+
+
+_USER_MAPPER = sa.inspect(User)
+#: The attribute names of the User's columns, in the order the check selects them.
+_USER_FIELDS = tuple(prop.key for prop in _USER_MAPPER.column_attrs)
+#: The User's engine (its metadata's bind key), as an ORM query would choose it.
+_BIND = {"mapper": _USER_MAPPER}
+_KEY = RevokedToken.__table__.c.key
+#: The check: a Core query built once (no ORM entity loading: it is on every request),
+#: the user's columns and whether one of the token's keys is listed, both looked up by
+#: primary key. Two fixed parameters rather than an expanding IN, which SQLAlchemy would
+#: rewrite on every execution.
+_CHECK_QUERY = sa.select(
+    *(prop.columns[0] for prop in _USER_MAPPER.column_attrs),
+    sa.exists()
+    .where(
+        _KEY.in_([sa.bindparam("jti", type_=_KEY.type), sa.bindparam("family", type_=_KEY.type)])
     )
-    .where(User.id == sa.bindparam("user_id"))
-    # Roles are loaded when a view asks for them, not for every token.
-    .options(lazyload(User.roles))
-)
+    .label("revoked"),
+).where(User.__table__.c.id == sa.bindparam("user_id"))
 
 
 def revocation_keys(payload: Mapping[str, Any]) -> list[str]:
     """The RevokedToken keys that would refuse this token: its jti, its family."""
-    keys = []
+    return [key for key in _keys(payload) if key is not None]
+
+
+def _keys(payload: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The RevokedToken keys of the token's jti and of its family (None: it has none)."""
     jti = payload.get("jti")
-    if isinstance(jti, str) and jti:
-        keys.append(jti)
     family = payload.get("fam")
-    if isinstance(family, str) and family:
-        keys.append(f"family:{family}")
-    return keys
+    return (
+        jti if isinstance(jti, str) and jti else None,
+        f"family:{family}" if isinstance(family, str) and family else None,
+    )
 
 
 def rollback(db: Session) -> None:

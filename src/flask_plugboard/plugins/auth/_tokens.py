@@ -28,7 +28,6 @@ from typing import Any, cast
 import sqlalchemy as sa
 from flask import Flask
 from flask_jwt_extended import (
-    JWTManager,
     create_access_token,
     create_refresh_token,
     decode_token,
@@ -51,6 +50,7 @@ from ._service import find_user
 from ._settings import AuthSettings
 from ._token_check import (
     STATE_KEY,
+    TokenManager,
     TokenState,
     TokenStoreUnavailable,
     add_claims,
@@ -111,7 +111,7 @@ def install_tokens(app: Flask, settings: AuthSettings) -> None:
     # The refresh cookie goes only to the token endpoints, not with every request.
     prefix = str(config.get("AUTH_URL_PREFIX", "/auth") or "").rstrip("/")
     config.setdefault("JWT_REFRESH_COOKIE_PATH", f"{prefix}/api/")
-    manager = JWTManager(app)
+    manager = TokenManager(app)
 
     keys = dict(settings.jwt_keys)
     if keys and config["JWT_ALGORITHM"] not in _HMAC_ALGORITHMS:

@@ -47,6 +47,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_user")),
         sa.UniqueConstraint("email_key", name=op.f("uq_auth_user_email_key")),
         sa.UniqueConstraint("username_key", name=op.f("uq_auth_user_username_key")),
+        # Ids of deleted users are never given again: their tokens carry the id.
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "auth_refresh_token",
