@@ -9,11 +9,13 @@ limits nobody reads, and the account lockout (AUTH_LOCKOUT_*) still applies.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import get_input_stream
 
 from ..ratelimit import limit
 from ._models import normalise
@@ -42,8 +44,31 @@ def cap_body(req: Request) -> None:
     A longer body with a Content-Length raises 413 when read; one without is cut at
     MAX_BODY bytes (Werkzeug's way), which :func:`body_cut_short` tells afterwards.
     """
-    if req.max_content_length is None or req.max_content_length > MAX_BODY:
-        req.max_content_length = MAX_BODY
+    if req.max_content_length is not None and req.max_content_length <= MAX_BODY:
+        return
+    try:
+        req.max_content_length = MAX_BODY  # settable from Flask 3.1
+    except AttributeError:
+        # Flask 3.0 has no per-request limit: give the request the stream Werkzeug makes
+        # for that limit, before anything reads the body (413 at once for a Content-Length
+        # over it; a chunked body cut at MAX_BODY).
+        if "stream" not in req.__dict__:
+            stream: IO[bytes]
+            try:
+                stream = get_input_stream(req.environ, max_content_length=MAX_BODY)
+            except RequestEntityTooLarge:
+                stream = cast("IO[bytes]", _TooLarge())
+            req.__dict__["stream"] = stream
+
+
+class _TooLarge(io.RawIOBase):
+    """A body over MAX_BODY (by its Content-Length): 413 when read, as in Flask 3.1."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise RequestEntityTooLarge()
 
 
 def body_cut_short(req: Request) -> bool:
