@@ -301,14 +301,49 @@ def test_a_failing_hook_costs_only_its_own_additions(
     assert get_state(app).records["broken"].health.failures > 0  # type: ignore[union-attr]
 
 
-def test_auth_routes_are_documented_with_or_without_its_hooks(
+def test_auth_documents_its_security_and_refusals_where_a_view_really_has_them(
     make_auth_app: MakeApp,
 ) -> None:
     from flask_plugboard.plugins.auth import Auth as AuthPlugin
+    from flask_plugboard.plugins.auth import login_required, roles_required
 
     app = make_auth_app(plugins=(AuthPlugin, ApiDocs))
-    doc = _doc(app)
-    assert _op(doc, "/auth/api/login", "post")["tags"] == ["auth"]
+
+    @app.get("/notes")
+    @login_required
+    def notes() -> dict[str, Any]:
+        """Your notes."""
+        return {}
+
+    @app.post("/notes")
+    @roles_required("editor")
+    @api(body=Item, status=201)
+    def add_note(body: Item) -> dict[str, Any]:
+        """Add a note."""
+        return {}
+
+    doc = _doc(app)  # validates against the OpenAPI 3.1 schema
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schemes["bearerAuth"]["description"],
+    }
+    assert schemes["sessionCookie"]["in"] == "cookie"
+    listing = _op(doc, "/notes", "get")
+    assert listing["security"] == [{"bearerAuth": []}, {"sessionCookie": []}]
+    assert {"401", "422"} <= set(listing["responses"]) and "403" not in listing["responses"]
+    adding = _op(doc, "/notes", "post")
+    assert adding["responses"]["403"]["description"] == "Needs the role(s) editor."
+    # The view's own validation errors and a malformed token share the 422.
+    assert len(adding["responses"]["422"]["content"]["application/json"]["schema"]["oneOf"]) == 2
+    # Token endpoints take only tokens; the login and public pages need nothing.
+    assert _op(doc, "/auth/api/refresh", "post")["security"] == [{"bearerAuth": []}]
+    assert _op(doc, "/auth/api/me", "get")["security"] == [{"bearerAuth": []}]
+    login = _op(doc, "/auth/api/login", "post")
+    assert login["tags"] == ["auth"] and "security" not in login
+    assert "401" in _op(doc, "/auth/api/me", "get")["responses"]
     assert "/auth/login" in doc["paths"]
 
 

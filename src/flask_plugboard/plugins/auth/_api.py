@@ -43,6 +43,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ._abuse import MAX_BODY, body_cut_short, cap_body, login_limits
 from ._errors import AuthError, DuplicateUserError, PasswordPolicyError
+from ._identity import REQUIREMENT_ATTR, AuthRequirement
 from ._models import User
 from ._service import (
     _checked_email,
@@ -179,8 +180,17 @@ def _with_tokens(payload: dict[str, Any], tokens: dict[str, Any]) -> Response:
 
 
 def _token(refresh: bool = False) -> Callable[[F], F]:
-    """``jwt_required``, typed (flask-jwt-extended's decorator is not)."""
-    return cast("Callable[[F], F]", jwt_required(refresh=refresh))
+    """``jwt_required``, typed (flask-jwt-extended's decorator is not), and marked as
+    needing that kind of token (for the OpenAPI document)."""
+    requirement = AuthRequirement(accepts="refresh" if refresh else "access")
+    guard = cast("Callable[[F], F]", jwt_required(refresh=refresh))
+
+    def decorate(view: F) -> F:
+        guarded = guard(view)
+        setattr(guarded, REQUIREMENT_ATTR, requirement)
+        return guarded
+
+    return decorate
 
 
 def add_api(bp: Blueprint, settings: AuthSettings) -> None:

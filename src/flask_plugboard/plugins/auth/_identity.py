@@ -18,10 +18,11 @@ pages), with ``?next=`` back to where it was; any other client gets a JSON 401 w
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from flask import (
     Flask,
@@ -44,6 +45,8 @@ from ._models import User
 from ._state import IdentitySource, get_auth_state
 
 __all__ = [
+    "REQUIREMENT_ATTR",
+    "AuthRequirement",
     "add_identity_source",
     "current_user",
     "forbidden",
@@ -55,6 +58,23 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Attribute the decorators set on the views they guard (an :class:`AuthRequirement`), so
+#: other code (the OpenAPI document) can tell which views need a user, without a request.
+REQUIREMENT_ATTR = "_plugboard_auth"
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthRequirement:
+    """What a guarded view needs: a user (by token or session), roles, a kind of token.
+
+    ``accepts`` is ``"any"`` for :func:`login_required` (an access token or the browser's
+    session), ``"access"`` or ``"refresh"`` for views that take only that kind of token.
+    """
+
+    roles: tuple[str, ...] = ()
+    accepts: Literal["any", "access", "refresh"] = "any"
+
 
 #: Set on ``g`` to the request whose answer ``g.user`` holds.
 _RESOLVED = "_plugboard_auth_resolved"
@@ -181,6 +201,7 @@ def login_required(view: F) -> F:
             raise unauthorized()
         return view(*args, **kwargs)
 
+    setattr(wrapped, REQUIREMENT_ATTR, AuthRequirement())
     return cast(F, wrapped)
 
 
@@ -202,6 +223,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
                 raise forbidden(roles)
             return view(*args, **kwargs)
 
+        setattr(wrapped, REQUIREMENT_ATTR, AuthRequirement(roles=tuple(roles)))
         return cast(F, wrapped)
 
     return decorator

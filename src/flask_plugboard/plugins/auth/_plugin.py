@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, Flask, Request, current_app, url_for
 
 from flask_plugboard import Plugin, __version__, hookimpl, plugin_blueprint
 from flask_plugboard.db import ensure_database
 
+from . import _openapi as openapi
 from ._api import add_api
 from ._cli import auth_group
 from ._csrf import install_csrf
@@ -74,3 +78,13 @@ class Auth(Plugin):
         if "auth.login" not in current_app.view_functions:
             return None
         return url_for("auth.login", next=next_url)
+
+    @hookimpl
+    def apidocs_components(self, app: Flask) -> dict[str, dict[str, Any]]:
+        """For the apidocs plugin: auth's security schemes and error bodies."""
+        return openapi.components(app)
+
+    @hookimpl
+    def apidocs_operation(self, view: Callable[..., Any], operation: dict[str, Any]) -> None:
+        """For the apidocs plugin: security and refusals of the views auth guards."""
+        openapi.describe_operation(view, operation)
