@@ -3,6 +3,7 @@ host hooks plugboard_current_user and plugboard_admin_access (admin pages)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from flask_plugboard.plugins.auth import (
     register_user,
     roles_required,
 )
+from flask_plugboard.plugins.auth._state import get_auth_state
 from flask_plugboard.testing import build_app
 
 
@@ -167,3 +169,37 @@ def test_without_an_identity_source_nobody_is_identified(tmp_path: Path) -> None
 
     # Admin pages fail closed: auth decides, and nobody is an administrator.
     assert app.test_client().get("/admin/plugins.json").status_code == 403
+
+
+def test_a_source_that_breaks_gives_503_where_a_user_is_needed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(tmp_path)
+
+    def broken(request: Request) -> User | None:
+        raise RuntimeError("the user directory is down")
+
+    get_auth_state(app).sources.insert(0, broken)
+    with caplog.at_level(logging.WARNING, logger="flask_plugboard.plugins.auth"):
+        assert get(app, "/me", "alice") == (200, "nobody")  # public: served, as nobody
+        response = app.test_client().get("/private", headers={"X-Test-User": "alice"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert "could not be checked" in response.json["error"]
+    assert any("RuntimeError" in m for m in caplog.messages)
+
+
+def test_refused_credentials_do_not_hide_the_next_source(tmp_path: Path) -> None:
+    from jwt import InvalidSignatureError
+
+    app = make_app(tmp_path)
+
+    def stale_token(request: Request) -> User | None:
+        raise InvalidSignatureError("Signature verification failed")
+
+    get_auth_state(app).sources.insert(0, stale_token)
+    # The next source (the session, here a header) still names the user...
+    assert get(app, "/private", "alice") == (200, "hello alice")
+    # ...and when none does, the token's own refusal is the answer.
+    response = app.test_client().get("/private", headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    assert response.json == {"msg": "Signature verification failed"}

@@ -107,3 +107,22 @@ def test_production_refuses_reset_links_written_to_the_log(tmp_path: Path) -> No
     # In development it is the way to read reset mails; without pages nothing is mailed.
     start(tmp_path, AUTH_ENVIRONMENT="development", AUTH_MAIL_URL="log://")
     start(tmp_path / "api", SECRET_KEY=key, AUTH_MAIL_URL="log://", AUTH_PAGES=False)
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"JWT_SECRET_KEY": "super-secret"}, "JWT_SECRET_KEY"),  # flask-jwt-extended's README
+        ({"AUTH_JWT_KEYS": {"k1": "dev"}}, "AUTH_JWT_KEYS['k1']"),
+        ({"AUTH_JWT_KEYS": {"k1": "x" * 40, "k0": "short"}, "AUTH_JWT_KEY_ID": "k1"}, "'k0'"),
+    ],
+)
+def test_production_refuses_weak_token_signing_keys(
+    tmp_path: Path, config: dict[str, Any], named: str
+) -> None:
+    strong = "8f1c0b7e2d9a4f63b5e0c1d2a3b4c5d6e7f8091a2b3c4d5e"
+    with pytest.raises(UnsafeToStartError, match="tokens signed with it could be forged") as info:
+        start(tmp_path, SECRET_KEY=strong, **config)
+    assert named in str(info.value)
+    # A developer machine may use them.
+    start(tmp_path / "dev", AUTH_ENVIRONMENT="development", **config)

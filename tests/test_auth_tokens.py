@@ -753,3 +753,16 @@ def test_an_app_with_its_own_jwt_manager_is_told_to_remove_it(tmp_path: Path) ->
             instance_path=str(tmp_path / "instance"),
             setup=JWTManager,
         )
+
+
+def test_tokens_name_their_app_and_another_app_with_the_same_key_refuses_them(
+    make_app: Callable[..., Flask],
+) -> None:
+    mine = make_app(JWT_SECRET_KEY=KEY_A)
+    # Another app (its name is the default issuer) that shares the signing key.
+    other = make_app(JWT_SECRET_KEY=KEY_A, JWT_ENCODE_ISSUER="billing")
+    token = login(mine.test_client())["access_token"]
+    assert claims(token)["iss"] == mine.name
+    assert me(mine.test_client(), token).status_code == 200
+    refused = me(other.test_client(), token)
+    assert refused.status_code == 422 and refused.json == {"msg": "Invalid issuer"}

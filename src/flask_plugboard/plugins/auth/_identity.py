@@ -92,11 +92,23 @@ def add_identity_source(app: Flask, source: IdentitySource) -> None:
 
 
 def user_for(req: Request, app: Flask | None = None) -> User | None:
-    """Ask the identity sources who makes ``req``; None when none knows (or inactive)."""
+    """Ask the identity sources who makes ``req``; None when none knows (or inactive).
+
+    A source that refuses the credentials it was shown (an expired token cookie) does
+    not hide the next one (a valid session): its error is raised only when no source
+    names a user.
+    """
+    refused: BaseException | None = None
     for source in get_auth_state(app).sources:
-        user = source(req)
+        try:
+            user = source(req)
+        except _CREDENTIAL_ERRORS as exc:
+            refused = refused or exc
+            continue
         if user is not None:
             return user if user.is_active else None
+    if refused is not None:
+        raise refused
     return None
 
 
@@ -160,8 +172,17 @@ def unauthorized() -> _Refusal:
     """The refusal for a request made by nobody: re-raise a kept credentials error, send
     a browser to the login page, or answer JSON 401."""
     error = g.get(_ERROR)
-    if error is not None:
+    if isinstance(error, (*_CREDENTIAL_ERRORS, AuthError)):
+        # Its own handler answers: flask-jwt-extended's {"msg": ...}, or the 503 of a
+        # token store that could not be asked.
         raise error
+    if error is not None:
+        # Who makes the request could not be checked (the database is down...): the
+        # client may try again; it is not told it is nobody.
+        unavailable = jsonify(error="the login could not be checked right now: try again")
+        unavailable.status_code = 503
+        unavailable.headers["Retry-After"] = "1"
+        return _Refusal(unavailable)
     if _wants_page(request) and "auth.login" in current_app.view_functions:
         target = request.full_path if request.query_string else request.path
         return _Refusal(redirect(url_for("auth.login", next=target)))

@@ -40,12 +40,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from flask_plugboard.db import session
-from flask_plugboard.errors import SettingsError
+from flask_plugboard.errors import SettingsError, UnsafeToStartError
 
 from ._errors import AuthError, UnknownUserError
 from ._identity import add_identity_source
 from ._models import RefreshToken, RevokedToken, User, utcnow
-from ._secret_key import is_development
+from ._secret_key import check_secret_key, is_development
 from ._service import find_user
 from ._settings import AuthSettings
 from ._token_check import (
@@ -113,7 +113,17 @@ def install_tokens(app: Flask, settings: AuthSettings) -> None:
     config.setdefault("JWT_REFRESH_COOKIE_PATH", f"{prefix}/api/")
     manager = TokenManager(app)
 
+    # Tokens name the app that issued them: another app sharing a signing key (a
+    # staging copy, a second service) does not take them for its own.
+    # (JWTManager has put its own defaults, None, in the config by now.)
+    if config.get("JWT_ENCODE_ISSUER") is None:
+        config["JWT_ENCODE_ISSUER"] = app.name
+    if config.get("JWT_DECODE_ISSUER") is None:
+        config["JWT_DECODE_ISSUER"] = config["JWT_ENCODE_ISSUER"]
+
     keys = dict(settings.jwt_keys)
+    if not is_development(app, settings.environment):
+        _refuse_weak_signing_keys(config, keys)
     if keys and config["JWT_ALGORITHM"] not in _HMAC_ALGORITHMS:
         raise SettingsError(
             "AUTH_JWT_KEYS holds shared secrets, which JWT_ALGORITHM = "
@@ -137,6 +147,25 @@ def install_tokens(app: Flask, settings: AuthSettings) -> None:
     manager.user_lookup_loader(lookup_user)
     app.register_error_handler(TokenStoreUnavailable, unavailable)
     add_identity_source(app, token_source(config))
+
+
+def _refuse_weak_signing_keys(config: Mapping[str, Any], keys: Mapping[str, str]) -> None:
+    """In production, stop start-up when a key that signs tokens is missing or weak.
+
+    SECRET_KEY is checked already (see ``_secret_key``); JWT_SECRET_KEY and the keys of
+    AUTH_JWT_KEYS sign tokens anyone could forge with a key copied from a README.
+    """
+    named = {f"AUTH_JWT_KEYS[{kid!r}]": key for kid, key in keys.items()}
+    if not keys and config.get("JWT_SECRET_KEY"):
+        named["JWT_SECRET_KEY"] = config["JWT_SECRET_KEY"]
+    for name, key in named.items():
+        problem = check_secret_key(key)
+        if problem is not None:
+            raise UnsafeToStartError(
+                f"{problem.replace('SECRET_KEY', name, 1)}: tokens signed with it could be "
+                "forged, so the auth plugin refuses to start in production; use a long "
+                "random value (python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
 
 
 def _expiry(config: Mapping[str, Any], key: str, auth_key: str) -> dt.timedelta:
