@@ -312,7 +312,7 @@ def limited(make_auth_app: MakeAuthApp) -> Callable[[], FlaskClient]:
         AUTH_LOCKOUT_ATTEMPTS=0,
     )
     with app.app_context():
-        register_user("alice", PASSWORD)
+        register_user("alice", PASSWORD, email="alice@example.org")
         register_user("bob", PASSWORD)
     return app.test_client
 
@@ -334,6 +334,17 @@ def test_the_per_account_limit_holds_across_addresses(
     # The right password is refused too, from yet another address: the account is limited.
     assert attempt(client, "ALICE", "192.0.2.9", PASSWORD) == 429
     assert attempt(client, "bob", "192.0.2.9", PASSWORD) == 200
+
+
+def test_the_username_and_the_e_mail_address_share_one_account_budget(
+    limited: Callable[[], FlaskClient],
+) -> None:
+    client = limited()
+    names = ["alice", "Alice@Example.org", "alice", "alice@example.org"]
+    codes = [attempt(client, name, f"203.0.113.{n}") for n, name in enumerate(names, 1)]
+    assert codes == [401, 401, 401, 429]
+    # An address that belongs to nobody has a budget of its own.
+    assert attempt(client, "nobody@example.org", "203.0.113.9") == 401
 
 
 def test_the_per_address_limit_holds_across_accounts(limited: Callable[[], FlaskClient]) -> None:

@@ -13,12 +13,16 @@ import io
 from collections.abc import Callable
 from typing import IO, Any, TypeVar, cast
 
+import sqlalchemy as sa
 from flask import Request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import get_input_stream
 
+from flask_plugboard.db import session
+
 from ..ratelimit import limit
-from ._models import normalise
+from ._models import User, normalise
 
 __all__ = [
     "MAX_BODY",
@@ -106,7 +110,23 @@ def account_key(req: Request) -> str | None:
         return None
     if not isinstance(name, str) or not name.strip():
         return None
-    return "account:" + normalise(name.strip())[:_MAX_KEY]
+    key = normalise(name.strip())[:_MAX_KEY]
+    if "@" in key:
+        # An e-mail address counts against the budget of the account it belongs to, as
+        # its username does: switching between the two buys no more guesses.
+        key = _username_of(key) or key
+    return "account:" + key
+
+
+def _username_of(email_key: str) -> str | None:
+    """The normalised username of the account with this e-mail address, if any."""
+    db = session()
+    try:
+        found = db.scalar(sa.select(User.username_key).where(User.email_key == email_key))
+    except SQLAlchemyError:
+        db.rollback()  # counted by the address instead; the login itself will answer
+        return None
+    return found
 
 
 def login_limits(per_address: str, per_account: str) -> Callable[[F], F]:
