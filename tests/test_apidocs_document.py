@@ -420,12 +420,31 @@ def test_without_ui_or_document_paths_nothing_is_served(make_app: MakeApp) -> No
     assert client.get("/openapi.json").status_code == 404
 
 
-def test_admin_access_follows_the_admin_rule(make_app: MakeApp) -> None:
+class Gatekeeper(Plugin):
+    """Says no to every admin page."""
+
+    name = "gatekeeper"
+
+    @hookimpl
+    def plugboard_admin_access(self) -> bool:
+        return False
+
+
+def test_admin_access_follows_the_admin_rule(
+    make_app: MakeApp, make_plugboard_app: MakeApp
+) -> None:
     closed = make_app(APIDOCS_ACCESS="admin").test_client()
     assert closed.get("/openapi.json").status_code == 404  # PLUGBOARD_ADMIN is off
     assert closed.get("/docs", headers={"Accept": "text/html"}).status_code == 404
     opened = make_app(APIDOCS_ACCESS="admin", PLUGBOARD_ADMIN=True).test_client()
     assert opened.get("/openapi.json").status_code == 200
+    config = {"PLUGBOARD_PLUGINS": ["apidocs"], "APIDOCS_ACCESS": "admin", "PLUGBOARD_ADMIN": True}
+    denied = make_plugboard_app([Gatekeeper], config, setup=sample_routes).test_client()
+    assert denied.get("/openapi.json").status_code == 403  # the access hook said no
+    assert denied.get("/docs").status_code == 403
+    public = make_plugboard_app([Gatekeeper], {**config, "APIDOCS_ACCESS": "public"},
+                                setup=sample_routes).test_client()  # fmt: skip
+    assert public.get("/openapi.json").status_code == 200
 
 
 def test_the_page_loads_everything_from_the_app_under_a_strict_csp(make_app: MakeApp) -> None:

@@ -163,12 +163,24 @@ def test_without_an_identity_source_nobody_is_identified(tmp_path: Path) -> None
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite'}",
             "PLUGBOARD_ADMIN": True,
+            **FAST_ARGON2,
         },
         instance_path=str(tmp_path / "instance"),
     )
+    upgrade_database(app)
+    with app.app_context():
+        register_user("alice", PASSWORD, roles=["admin"])
 
-    # Admin pages fail closed: auth decides, and nobody is an administrator.
-    assert app.test_client().get("/admin/plugins.json").status_code == 403
+    # Admin pages fail closed: auth decides, and no source names the administrator that
+    # the header names (only make_app adds the header source).
+    client = app.test_client()
+    assert client.get("/admin/plugins.json", headers={"X-Test-User": "alice"}).status_code == 403
+    (tmp_path / "with_source").mkdir()
+    # The same request where a source reads the header: the refusal above is the source's.
+    with_source = make_app(tmp_path / "with_source").test_client()
+    assert (
+        with_source.get("/admin/plugins.json", headers={"X-Test-User": "alice"}).status_code == 200
+    )
 
 
 def test_a_source_that_breaks_gives_503_where_a_user_is_needed(

@@ -76,8 +76,17 @@ def test_migrations_create_the_tables_the_models_describe(app: Flask) -> None:
 
 
 def test_upgrade_again_changes_nothing(make_app: MakeApp) -> None:
-    make_app()
-    make_app()  # runs upgrade_database on the migrated database
+    with make_app().app_context():
+        register_user("alice", PASSWORD)
+        with get_db().engine.connect() as conn:
+            before = conn.execute(sa.text("SELECT version_num FROM alembic_version_auth")).all()
+
+    # Runs upgrade_database on the migrated database.
+    with make_app().app_context():
+        with get_db().engine.connect() as conn:
+            after = conn.execute(sa.text("SELECT version_num FROM alembic_version_auth")).all()
+        assert after == before and len(after) == 1
+        assert find_user("alice") is not None
 
 
 # -- registration ------------------------------------------------------------------------

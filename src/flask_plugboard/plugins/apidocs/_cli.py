@@ -9,9 +9,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-__all__ = ["openapi_group"]
+from ._routes import METHODS
 
-_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+__all__ = ["openapi_group"]
 
 
 def openapi_group() -> AppGroup:
@@ -42,5 +42,5 @@ def write_command(file: IO[str], indent: int) -> None:
         text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     file.write(text + "\n")
     if file.name != "<stdout>":
-        count = sum(1 for item in document["paths"].values() for key in item if key in _METHODS)
+        count = sum(1 for item in document["paths"].values() for key in item if key in METHODS)
         click.echo(f"wrote the OpenAPI document ({count} operations) to {file.name}", err=True)

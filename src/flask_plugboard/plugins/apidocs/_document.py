@@ -15,6 +15,7 @@ and status codes the way OpenAPI wants them.
 
 from __future__ import annotations
 
+import collections
 import copy
 import http
 import logging
@@ -121,9 +122,7 @@ def _operation(
 
 def _operation_ids(ops: list[Route]) -> list[str]:
     """The endpoint, with the method when the endpoint has several operations."""
-    counts: dict[str, int] = {}
-    for route in ops:
-        counts[route.endpoint] = counts.get(route.endpoint, 0) + 1
+    counts = collections.Counter(route.endpoint for route in ops)
     ids, taken = [], set()
     for route in ops:
         wanted = route.spec.operation_id if route.spec and route.spec.operation_id else None
@@ -161,8 +160,8 @@ def _add_components(spec: APISpec, app: Flask) -> None:
                     ", ".join(COMPONENT_KINDS),
                 )
                 continue
+            register = getattr(spec.components, method)
             for name, component in entries.items():
-                register = getattr(spec.components, method)
                 try:
                     if method == "parameter":
                         register(name, component.get("in", "query"), dict(component))

@@ -65,12 +65,6 @@ def invalid(errors: FieldErrors) -> Response:
     return _json_response({"error": "invalid request", "errors": errors}, 422)
 
 
-def is_json(content_type: str) -> bool:
-    """Whether a Content-Type header says JSON (``application/json``, ``...+json``)."""
-    mimetype = content_type.partition(";")[0].strip().lower()
-    return mimetype == _JSON or (mimetype.startswith("application/") and mimetype.endswith("+json"))
-
-
 class BodyParser:
     """Reads and validates a JSON body: pydantic-core parses and validates in one pass."""
 
@@ -82,7 +76,7 @@ class BodyParser:
     def parse(self, req: Request) -> tuple[Any, FieldErrors | Response | None]:
         """(value, None), or (None, field errors), or (None, a 400 response)."""
         content_type = req.environ.get("CONTENT_TYPE", "")
-        if content_type != _JSON and not is_json(content_type):
+        if content_type != _JSON and not req.is_json:  # also application/*+json
             got = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
             return None, bad_request(
                 f"the body must be JSON, sent with Content-Type: application/json ({got})"
@@ -180,7 +174,7 @@ def finish(rv: Any, status: int) -> Any:
         if not rv or isinstance(rv[0], BaseResponse):
             return rv
         body, rest = _serialise(rv[0]), rv[1:]
-        if rest and isinstance(rest[0], int | str):
+        if rest and isinstance(rest[0], (int, str)):  # a tuple: no union built per call
             return (body, *rest)
         return (body, status, *rest) if status != 200 else (body, *rest)
     if rv is None and status != 200:

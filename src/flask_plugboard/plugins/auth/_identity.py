@@ -48,6 +48,7 @@ __all__ = [
     "REQUIREMENT_ATTR",
     "AuthRequirement",
     "add_identity_source",
+    "current_request",
     "current_user",
     "forbidden",
     "login_required",
@@ -206,9 +207,16 @@ def load_user() -> None:
     current_user()
 
 
+def current_request() -> Request | None:
+    """The current request object itself (not the proxy), or None outside requests."""
+    if not has_request_context():
+        return None
+    return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
+
+
 def user_of(req: Request) -> User | None:
     """The user making ``req``: cached on ``g`` when ``req`` is the current request."""
-    if has_request_context() and req is request._get_current_object():  # type: ignore[attr-defined]
+    if req is current_request():
         return current_user()
     return user_for(req)
 

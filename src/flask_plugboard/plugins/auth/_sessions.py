@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import Flask, Request, current_app, has_request_context, request
+from flask import Flask, Request, current_app, request
 from flask import session as flask_session
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -33,23 +33,21 @@ from flask_plugboard.db import session as db_session
 from flask_plugboard.errors import SettingsError
 
 from ._csrf import rotate_csrf_token
-from ._identity import add_identity_source, current_user, set_current_user
+from ._identity import add_identity_source, current_request, current_user, set_current_user
 from ._mail import parse_mail_url
 from ._models import AuthSession, User, utcnow
 from ._secret_key import is_development
 from ._service import log_out_everywhere
 from ._settings import AuthSettings
-from ._state import get_auth_state
+from ._state import IdentitySource, get_auth_state
 
 __all__ = [
     "SESSION_KEY",
     "current_key_hash",
     "install_sessions",
-    "is_expired",
     "log_in",
     "log_out",
     "log_out_other_sessions",
-    "session_source",
     "user_sessions",
 ]
 
@@ -78,7 +76,7 @@ def install_sessions(app: Flask, settings: AuthSettings) -> None:
             "(smtp://user:password@mail.example.org:587), or AUTH_ENVIRONMENT = "
             "'development' on a developer machine"
         )
-    add_identity_source(app, session_source)
+    add_identity_source(app, _session_source(settings))
 
 
 def _cookie_defaults(app: Flask, settings: AuthSettings) -> None:
@@ -111,52 +109,51 @@ def is_expired(row: AuthSession, settings: AuthSettings, now: dt.datetime) -> bo
     return not row.remember and now - row.last_seen_at > idle
 
 
-def _is_current(req: Request) -> bool:
-    return has_request_context() and req is request._get_current_object()  # type: ignore[attr-defined]
-
-
 def _cookie_data(req: Request) -> Mapping[str, Any]:
-    if _is_current(req):
+    if req is current_request():
         return flask_session
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return app.session_interface.open_session(app, req) or {}
 
 
-def session_source(req: Request) -> User | None:
-    """The identity source of browser sessions: the user whose live session ``req`` has."""
-    key = _cookie_data(req).get(SESSION_KEY)
-    if not isinstance(key, str) or not key:
-        return None
-    settings = get_auth_state().settings
-    now = utcnow()
-    db = db_session()
-    found = db.execute(
-        sa.select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.key_hash == _hash(key))
-    ).one_or_none()
-    if found is None:
-        _forget(req)
-        return None
-    row, user = found
-    # A session older than the password (a login racing a password change) is dead too.
-    if is_expired(row, settings, now) or user.password_changed_at > row.created_at:
-        _bookkeep(sa.delete(AuthSession).where(AuthSession.id == row.id))
-        _forget(req)
-        return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        _bookkeep(
-            sa.update(AuthSession)
-            .where(AuthSession.id == row.id)
-            .values(last_seen_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return user
+def _session_source(settings: AuthSettings) -> IdentitySource:
+    """The identity source of browser sessions: the user whose live session a request has."""
+
+    def source(req: Request) -> User | None:
+        key = _cookie_data(req).get(SESSION_KEY)
+        if not isinstance(key, str) or not key:
+            return None
+        now = utcnow()
+        db = db_session()
+        found = db.execute(
+            sa.select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.key_hash == _hash(key))
+        ).one_or_none()
+        if found is None:
+            _forget(req)
+            return None
+        row, user = found
+        # A session older than the password (a login racing a password change) is dead too.
+        if is_expired(row, settings, now) or user.password_changed_at > row.created_at:
+            _bookkeep(sa.delete(AuthSession).where(AuthSession.id == row.id))
+            _forget(req)
+            return None
+        if now - row.last_seen_at >= TOUCH_EVERY:
+            _bookkeep(
+                sa.update(AuthSession)
+                .where(AuthSession.id == row.id)
+                .values(last_seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        return user
+
+    return source
 
 
 def _forget(req: Request) -> None:
     """Drop a dead key from the cookie, so later requests skip the query."""
-    if _is_current(req):
+    if req is current_request():
         flask_session.pop(SESSION_KEY, None)
 
 

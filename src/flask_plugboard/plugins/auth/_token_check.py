@@ -43,7 +43,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
-from flask import Flask, Request, current_app, g, has_request_context, jsonify, request
+from flask import Flask, Request, current_app, g, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import JWTManager, get_current_user, verify_jwt_in_request
 from jwt import InvalidSignatureError
@@ -54,6 +54,7 @@ from flask_plugboard.connections import redis_client, redis_url
 from flask_plugboard.db import session
 
 from ._errors import AuthError
+from ._identity import current_request
 from ._models import RevokedToken, User, utcnow
 from ._state import IdentitySource
 
@@ -143,7 +144,7 @@ class TokenManager(JWTManager):
     def _decode_jwt_from_config(
         self, encoded_token: str, csrf_value: str | None = None, allow_expired: bool = False
     ) -> dict[str, Any]:
-        req = _current_request()
+        req = current_request()
         if req is None:  # decode_token() outside requests: nothing to share
             return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
         # g's object, not the proxy: this runs on every request with a token.
@@ -158,12 +159,6 @@ class TokenManager(JWTManager):
         )
         setattr(ctx_g, _DECODED, (req, asked, dict(payload)))
         return payload
-
-
-def _current_request() -> Request | None:
-    if not has_request_context():
-        return None
-    return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
 
 
 def token_source(config: Mapping[str, Any]) -> IdentitySource:
@@ -275,7 +270,7 @@ def _check(payload: Mapping[str, Any]) -> _Check:
     Kept for this request object only: ``g`` lives as long as the app context, which
     several requests share inside an outer ``app.app_context()``.
     """
-    req = _current_request()
+    req = current_request()
     jti = payload.get("jti")
     ctx_g = g._get_current_object()
     cached: _Check | None = ctx_g.get(_CHECK)
