@@ -25,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 EXTRAS = "test,dev,bench"
+#: The survey service, its own distribution inside this repo, installed beside the host.
+SURVEYS = "apps/surveys"
+SURVEYS_EXTRAS = "postgres"
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -38,7 +41,7 @@ def _run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 def _stamp(deps: str) -> str:
     digest = hashlib.sha256()
-    for name in ("pyproject.toml", f"constraints/{deps}.txt"):
+    for name in ("pyproject.toml", f"{SURVEYS}/pyproject.toml", f"constraints/{deps}.txt"):
         path = ROOT / name
         if path.exists():
             digest.update(path.read_bytes())
@@ -69,12 +72,13 @@ def ensure_venv(deps: str = "newest") -> Path:
         "--disable-pip-version-check",
     ]
     _run(*pip, "--upgrade", "pip")
-    args = [*pip, "--upgrade", "--upgrade-strategy", "eager", "-e", f".[{EXTRAS}]"]
+    targets = ["-e", f".[{EXTRAS}]", "-e", f"{SURVEYS}[{SURVEYS_EXTRAS}]"]
+    args = [*pip, "--upgrade", "--upgrade-strategy", "eager", *targets]
     constraints = ROOT / "constraints" / f"{deps}.txt"
     if deps != "newest":
         if not constraints.exists():
             sys.exit(f"dev.py: no constraints file {constraints}")
-        args = [*pip, "-c", constraints, "-e", f".[{EXTRAS}]"]
+        args = [*pip, "-c", constraints, *targets]
     _run(*args)
     stamp_file.write_text(stamp)
     return python

@@ -12,15 +12,25 @@ Fixtures:
   several apps or a recorder from the start.
 - ``hook_recorder``: records every hook call on ``plugboard_app`` from the moment it is
   requested (name, arguments, result or exception).
+- ``postgres_url`` and ``redis_url``: the real servers named by
+  ``PLUGBOARD_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
+  and ``PLUGBOARD_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``); the test is
+  skipped, saying why, when the server does not answer.
+- ``plugboard_database``: config of a database the test owns, once on a SQLite file and
+  once (marked ``postgres``) on a fresh schema of the real PostgreSQL, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
+import socket
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pluggy
 import pytest
@@ -31,7 +41,13 @@ from ._host import Plugboard
 from ._state import get_state
 from .plugin import Plugin
 
-__all__ = ["HookCall", "HookRecorder", "build_app"]
+__all__ = ["POSTGRES_URL", "REDIS_URL", "HookCall", "HookRecorder", "build_app"]
+
+#: The PostgreSQL and Redis servers that database and Redis tests use.
+POSTGRES_URL = os.environ.get(
+    "PLUGBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("PLUGBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,8 +189,65 @@ def hook_recorder(plugboard_app: Flask) -> Iterator[HookRecorder]:
     recorder.close()
 
 
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the real PostgreSQL server; skips the test when none answers."""
+    if not _reachable(POSTGRES_URL, 5432):
+        pytest.skip(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} (set PLUGBOARD_TEST_POSTGRES_URL)"
+        )
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the real Redis server; skips the test when none answers."""
+    if not _reachable(REDIS_URL, 6379):
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (set PLUGBOARD_TEST_REDIS_URL)")
+    return REDIS_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def plugboard_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Config of a database the test owns: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite'}"}
+        return
+    import sqlalchemy as sa
+
+    url = request.getfixturevalue("postgres_url")
+    schema = f"plugboard_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+        }
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "plugboard(plugins=[...], config={...}): plugins and config of the plugboard_app fixture",
     )
+    config.addinivalue_line(
+        "markers", "postgres: needs the PostgreSQL server (PLUGBOARD_TEST_POSTGRES_URL)"
+    )
+    config.addinivalue_line("markers", "redis: needs the Redis server (PLUGBOARD_TEST_REDIS_URL)")

@@ -32,6 +32,8 @@ from ._service import (
     deactivate,
     delete_user,
     find_user,
+    import_user,
+    is_admin,
     log_out_everywhere,
     register_user,
     remove_role,
@@ -41,7 +43,13 @@ from ._sessions import log_in, log_out, log_out_other_sessions, user_sessions
 from ._settings import AuthSettings
 from ._state import IdentitySource
 from ._token_check import TokenStoreUnavailable
-from ._tokens import issue_tokens, refresh_tokens, revoke_all_tokens, revoke_token
+from ._tokens import (
+    issue_tokens,
+    new_access_token,
+    refresh_tokens,
+    revoke_all_tokens,
+    revoke_token,
+)
 
 __all__ = [
     "Auth",
@@ -74,11 +82,14 @@ __all__ = [
     "deactivate",
     "delete_user",
     "find_user",
+    "import_user",
+    "is_admin",
     "issue_tokens",
     "log_in",
     "log_out",
     "log_out_everywhere",
     "log_out_other_sessions",
+    "new_access_token",
     "login_required",
     "prune",
     "refresh_tokens",

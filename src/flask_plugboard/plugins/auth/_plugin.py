@@ -18,9 +18,10 @@ from ._identity import load_user, user_of
 from ._models import Base
 from ._pages import add_pages
 from ._secret_key import ensure_secret_key
+from ._service import is_admin
 from ._sessions import install_sessions
 from ._settings import AuthSettings
-from ._state import STATE_KEY, AuthState, get_auth_state
+from ._state import STATE_KEY, AuthState
 from ._tokens import install_tokens
 
 __all__ = ["Auth"]
@@ -69,8 +70,7 @@ class Auth(Plugin):
     @hookimpl
     def plugboard_admin_access(self, request: Request) -> bool:
         """Only users with the AUTH_ADMIN_ROLE role may see admin pages."""
-        user = user_of(request)
-        return user is not None and get_auth_state().settings.admin_role in user.role_names
+        return is_admin(user_of(request))
 
     @hookimpl
     def plugboard_login_url(self, next_url: str) -> str | None:

@@ -36,6 +36,8 @@ __all__ = [
     "deactivate",
     "delete_user",
     "find_user",
+    "import_user",
+    "is_admin",
     "log_out_everywhere",
     "register_user",
     "remove_role",
@@ -45,6 +47,8 @@ __all__ = [
 _MAX_USERNAME = 150
 _MAX_EMAIL = 254
 _MAX_ROLE = 80
+#: Prefixes of the password hashes Passwords.verify knows.
+_KNOWN_HASHES = ("$argon2", "scrypt:", "pbkdf2:", "$pbkdf2")
 
 
 def find_user(username_or_email: str) -> User | None:
@@ -90,6 +94,51 @@ def register_user(
         user.roles = [_role(db, name) for name in dict.fromkeys(roles)]
         db.add(user)
     return user
+
+
+def import_user(username: str, password_hash: str, email: str | None = None) -> User:
+    """Create a user brought from another system, keeping its password hash.
+
+    For migrations: the hash is one auth verifies (argon2, werkzeug's ``pbkdf2:`` and
+    ``scrypt:``, passlib's ``$pbkdf2-sha256$``...) and is replaced by an argon2id hash at
+    the user's first login. No password policy applies (auth never saw the password).
+    Raises :class:`DuplicateUserError` when the username or address is taken, and
+    :class:`AuthError` for an unusable username, address or hash.
+    """
+    username = _checked_username(username)
+    email = _checked_email(email)
+    if not isinstance(password_hash, str) or not password_hash.startswith(_KNOWN_HASHES):
+        raise AuthError(
+            f"the password hash of {username!r} is of no format auth verifies (argon2, "
+            "werkzeug pbkdf2/scrypt, passlib pbkdf2): the user could never log in"
+        )
+    db = session()
+    taken = sa.select(User.id).where(
+        sa.or_(
+            User.username_key == normalise(username),
+            *([User.email_key == normalise(email)] if email else []),
+        )
+    )
+    if db.scalars(taken).first():
+        raise DuplicateUserError(
+            f"the username {username!r} or the address {email!r} is taken (ignoring case)"
+        )
+    user = User(
+        username=username,
+        username_key=normalise(username),
+        email=email,
+        email_key=normalise(email) if email else None,
+        password_hash=password_hash,
+        roles=[],
+    )
+    with _transaction(db):
+        db.add(user)
+    return user
+
+
+def is_admin(user: User | None) -> bool:
+    """True when ``user`` has the administrators' role (AUTH_ADMIN_ROLE)."""
+    return user is not None and get_auth_state().settings.admin_role in user.role_names
 
 
 def check_credentials(username_or_email: str, password: str) -> User | None:

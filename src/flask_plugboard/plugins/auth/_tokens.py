@@ -71,6 +71,7 @@ __all__ = [
     "TokenStoreUnavailable",
     "install_tokens",
     "issue_tokens",
+    "new_access_token",
     "prune_tokens",
     "refresh_tokens",
     "revoke_all_tokens",
@@ -250,6 +251,25 @@ def refresh_tokens() -> dict[str, Any]:
         rollback(db)
         raise TokenStoreUnavailable(_UNAVAILABLE) from exc
     raise RevokedTokenError(get_jwt_header(), payload)
+
+
+def new_access_token() -> str:
+    """A new access token for the request's refresh token, which is not spent.
+
+    For clients of APIs that never rotated refresh tokens (they keep using one for its
+    whole life): call it in a view decorated with ``@jwt_required(refresh=True)``. The
+    access token belongs to the refresh token's login, so logging that out revokes it.
+    """
+    payload = get_jwt()
+    if payload.get("type") != "refresh":
+        raise AuthError(
+            "new_access_token() needs the request's refresh token verified first: "
+            "decorate the view with @jwt_required(refresh=True)"
+        )
+    family = payload.get("fam")
+    claims = {"fam": family} if isinstance(family, str) and family else {}
+    token: str = create_access_token(identity=get_current_user(), additional_claims=claims)
+    return token
 
 
 def _issue(db: Session, user: User, family: str) -> dict[str, Any]:

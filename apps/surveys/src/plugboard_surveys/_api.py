@@ -1,0 +1,7 @@
+from flask import Blueprint
+
+from ._settings import SurveysSettings
+
+
+def add_api(bp: Blueprint, settings: SurveysSettings) -> None:
+    pass

@@ -1,0 +1,128 @@
+"""The app factory: the survey service, configured from the environment.
+
+    flask --app plugboard_surveys db upgrade         # prepare the database
+    gunicorn 'plugboard_surveys:create_app()'        # serve it
+
+Every feature but the surveys themselves comes from the bundled plugins, configured
+here: auth (users, sessions, tokens), ratelimit, cors, stats, reqlog, timer, apidocs.
+
+Environment (all optional for development; see the README for production):
+
+- ``DATABASE_URL``: SQLAlchemy URL; ``postgres://`` and ``postgresql://`` mean psycopg 3.
+  Default: ``surveys.sqlite`` in the instance folder.
+- ``REDIS_URL``: Redis shared by every worker and host (rate limits, statistics).
+  Default: each process keeps its own, in memory.
+- ``SECRET_KEY``, ``JWT_SECRET_KEY``: required in production (auth refuses weak ones);
+  in development auth keeps a generated SECRET_KEY in the instance folder.
+- ``SURVEYS_ENVIRONMENT``: ``production`` (default) or ``development``.
+- ``PROXIES``: how many reverse proxies stand in front (ProxyFix); default 0.
+- ``CORS_ORIGINS``: comma-separated origins of the web clients allowed to call the API.
+- ``INSTANCE_PATH``: the instance folder.
+- Any other setting as ``FLASK_<NAME>`` (``FLASK_RATELIMIT_DEFAULT=100/minute``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from flask_plugboard import Plugboard
+from flask_plugboard.errors import SettingsError
+
+__all__ = ["PLUGINS", "create_app", "config_from_env"]
+
+#: The plugins the service is made of, in the order they are listed.
+PLUGINS = [
+    "timer",
+    "reqlog",
+    "stats",
+    "cors",
+    "ratelimit",
+    "auth",
+    "apidocs",
+    "surveys",
+]
+
+#: Largest request body taken (a survey with its questions fits many times over).
+MAX_BODY = 1024 * 1024
+
+
+def _database_url(url: str) -> str:
+    """psycopg 3 for PostgreSQL URLs that name no driver (Heroku-style ``postgres://``)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The app's config from environment variables (see the module's docstring)."""
+    config: dict[str, Any] = {}
+    environment = environ.get("SURVEYS_ENVIRONMENT", "production").strip() or "production"
+    if environment not in ("production", "development"):
+        raise SettingsError(
+            f"SURVEYS_ENVIRONMENT = {environment!r}: expected 'production' or 'development'"
+        )
+    config["AUTH_ENVIRONMENT"] = environment
+    if environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = _database_url(environ["DATABASE_URL"])
+    if environ.get("REDIS_URL"):
+        config["PLUGBOARD_REDIS_URL"] = environ["REDIS_URL"]
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        if environ.get(name):
+            config[name] = environ[name]
+    proxies = environ.get("PROXIES", "").strip()
+    if proxies:
+        if not proxies.isdigit():
+            raise SettingsError(
+                f"PROXIES = {proxies!r}: expected how many reverse proxies stand in front "
+                "of the app, a whole number such as 1"
+            )
+        config["PLUGBOARD_PROXIES"] = int(proxies)
+    origins = [o.strip() for o in environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
+    if origins:
+        config["CORS_ORIGINS"] = origins
+    if environment == "development":
+        config["AUTH_MAIL_URL"] = environ.get("AUTH_MAIL_URL", "log://")
+    return config
+
+
+def _json_error(error: HTTPException) -> Response | HTTPException:
+    """HTTP errors (404, 405, 413...) as JSON for API clients; pages for browsers."""
+    if request.accept_mimetypes.accept_html and not request.accept_mimetypes.accept_json:
+        return error
+    response = jsonify(error=error.description, status=error.code)
+    response.status_code = error.code or 500
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the survey service; ``config`` and ``instance_path`` (tests) win over the
+    environment."""
+    environ = os.environ
+    app = Flask(
+        "plugboard_surveys", instance_path=instance_path or environ.get("INSTANCE_PATH") or None
+    )
+    app.config.update(
+        PLUGBOARD_PLUGINS=list(PLUGINS),
+        PLUGBOARD_ADMIN=True,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{os.path.join(app.instance_path, 'surveys.sqlite')}",
+        RATELIMIT_DEFAULT="",
+        APIDOCS_TITLE="Surveys",
+        APIDOCS_DESCRIPTION="Create surveys and questions, collect answers, see the results.",
+        STATS_LOGGER="",
+    )
+    app.config.update(config_from_env(environ))
+    app.config.update(config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.register_error_handler(HTTPException, _json_error)
+    Plugboard(app)
+    return app

@@ -1,0 +1,508 @@
+"""The endpoints of the old flaskForms backend, in its wire format, for its clients.
+
+Parameters are strings in request headers, except those the old API read from the body
+(``questions``, ``replyContent``, ``reply``: a JSON body, a form or the query string).
+A missing one gets 400 ``{"message": {"<field>": "This field cannot be blank"}}``, the
+first missing in the order the old API checked. Business errors keep the old answer:
+status 200 and ``{"message": ...}``. Token errors are ``{"msg": ...}`` with the texts of
+flask-jwt-extended 3, which the old backend ran (see :func:`_token_error`).
+
+Deliberate fixes, which its clients will not miss: ``/users`` needs an administrator's
+token and shows no password hashes; a bad ``duedate`` or id is a 400 naming it, not a
+500; ``/addsurvey`` with questions is all or nothing; replies and ``replyContent`` keep
+their JSON values; ``subCount`` counts submissions (each ``/addreply`` is one); a
+closed survey takes no replies; a token whose user was deleted gets 401; logging out
+revokes as the auth plugin does (the refresh token's whole login). Passwords follow
+auth's policy (400 naming ``password`` when one is too weak).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
+
+import sqlalchemy as sa
+from flask import Blueprint, Request, Response, current_app, jsonify, request
+from flask_jwt_extended import get_current_user, jwt_required
+from flask_jwt_extended.exceptions import (
+    InvalidHeaderError,
+    NoAuthorizationError,
+    WrongTokenError,
+)
+
+from flask_plugboard.db import session
+from flask_plugboard.plugins.auth import (
+    AuthError,
+    AuthSettings,
+    DuplicateUserError,
+    PasswordPolicyError,
+    User,
+    check_credentials,
+    current_user,
+    delete_user,
+    find_user,
+    is_admin,
+    issue_tokens,
+    new_access_token,
+    register_user,
+    revoke_token,
+)
+from flask_plugboard.plugins.auth._abuse import login_limits
+from flask_plugboard.plugins.auth._models import normalise
+from flask_plugboard.plugins.auth._service import _checked_email, _checked_username
+from flask_plugboard.plugins.ratelimit import limit
+
+from . import _service as service
+from ._errors import InvalidInput, NotAllowed, NotFound, SurveyClosed
+from ._models import Survey
+from ._results import legacy_stats
+from ._settings import SurveysSettings
+
+__all__ = ["add_legacy", "legacy_datetime"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BLANK = "This field cannot be blank"
+_MAX_HEADER = 1000
+_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class _Refused(Exception):
+    """Answer with ``status`` and ``{"message": message}``."""
+
+    def __init__(self, message: Any, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _missing(field: str) -> _Refused:
+    return _Refused({field: BLANK})
+
+
+def _bad(field: str, why: str) -> _Refused:
+    return _Refused({field: why})
+
+
+def _message(text: str, status: int = 200) -> Response:
+    response = jsonify(message=text)
+    response.status_code = status
+    return response
+
+
+def _optional(name: str) -> str | None:
+    """A header parameter, stripped; None when absent or blank."""
+    value = request.headers.get(name)
+    if value is None or not value.strip():
+        return None
+    if len(value) > _MAX_HEADER:
+        raise _bad(name, f"at most {_MAX_HEADER} characters")
+    return value.strip()
+
+
+def _header(name: str) -> str:
+    """A required header parameter (400 "This field cannot be blank" without it)."""
+    value = _optional(name)
+    if value is None:
+        raise _missing(name)
+    return value
+
+
+def _id(name: str) -> int:
+    value = _header(name)
+    if not value.isdigit() or len(value) > 18:
+        raise _bad(name, f"must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _body() -> Mapping[str, Any]:
+    """The body's fields (a JSON object), else the form and query string's."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if data is None and request.content_length:
+            raise _Refused("The browser (or proxy) sent a request that this server could "
+                           "not understand: the body is not valid JSON")
+        return data if isinstance(data, dict) else {}
+    return request.values
+
+
+def _body_list(name: str) -> list[Any] | None:
+    """A list parameter: a JSON array, or the parameter repeated in a form or query."""
+    if request.is_json:
+        value = _body().get(name)
+        if value is None:
+            return None
+        return value if isinstance(value, list) else [value]
+    values = request.values.getlist(name)
+    return values or None
+
+
+def _literal(field: str, value: Any) -> Any:
+    """A value the old clients sent as text: JSON, or a Python literal (the old API ran
+    ``ast.literal_eval`` on what reqparse had turned into a string)."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > service.MAX_LEGACY_JSON:
+        raise _bad(field, f"at most {service.MAX_LEGACY_JSON} characters")
+    try:
+        return json.loads(value)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        raise _bad(field, f"is not JSON: {value[:80]!r}") from None
+
+
+def legacy_datetime(value: dt.datetime | None) -> str | None:
+    """A date as the old API wrote it: ``2099-12-31 10:11:12`` (UTC)."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).strftime(_DATE_FORMAT)
+
+
+def _parse_due(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _bad(
+            "duedate", f"is not a date: write it like 2099-12-31 10:11:12, not {value[:40]!r}"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _survey_json(survey: Survey) -> dict[str, Any]:
+    return {
+        "id": survey.id,
+        "name": survey.name,
+        "isActive": survey.is_active,
+        "dueDate": legacy_datetime(survey.due_at),
+        "subCount": survey.submission_count,
+        "desc": survey.description,
+    }
+
+
+def _refusals(view: F) -> F:
+    """Turn :class:`_Refused` and bad input into the old API's answers."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except _Refused as refused:
+            response = jsonify(message=refused.message)
+            response.status_code = refused.status
+            return response
+        except InvalidInput as exc:
+            response = jsonify(message=dict(exc.errors))
+            response.status_code = 400
+            return response
+
+    return cast(F, wrapped)
+
+
+def _access(view: F) -> F:
+    return cast(F, jwt_required()(view))
+
+
+def _refresh(view: F) -> F:
+    return cast(F, jwt_required(refresh=True)(view))
+
+
+def _with_tokens(message: str, tokens: Mapping[str, Any]) -> Response:
+    response = jsonify(
+        message=message,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- users and tokens ------------------------------------------------------------------
+
+
+@_refusals
+def register() -> Response:
+    username = _header("username")
+    email = _header("email")
+    password = request.headers.get("password") or ""
+    if not password:
+        raise _missing("password")
+    for field, check, value in (
+        ("username", _checked_username, username),
+        ("email", _checked_email, email),
+    ):
+        try:
+            check(value)
+        except AuthError as exc:
+            raise _bad(field, str(exc)) from None
+    if find_user(username) is not None:
+        return _message(f"User {username} already exists")
+    if find_user(email) is not None:
+        return _message(f"User with email {email} already exists")
+    if not current_app.config.get("AUTH_REGISTRATION", True):
+        return _message("Registration is closed: ask an administrator for an account", 403)
+    try:
+        user = register_user(username, password, email=email)
+    except PasswordPolicyError as exc:
+        raise _bad("password", str(exc)) from None
+    except DuplicateUserError:  # taken at the same moment by another request
+        return _message(f"User {username} already exists")
+    return _with_tokens(f"User {user.username} was created", issue_tokens(user))
+
+
+@_refusals
+def login() -> Response:
+    username = _header("username")
+    password = request.headers.get("password") or ""
+    if not password:
+        raise _missing("password")
+    if find_user(username) is None:
+        return _message(f"User {username} doesn't exist")
+    user = check_credentials(username, password)
+    if user is None:
+        return _message("Wrong credentials")
+    return _with_tokens(f"Logged in as {user.username}", issue_tokens(user))
+
+
+@_access
+def logout_access() -> Response:
+    revoke_token()
+    return _message("Access token has been revoked")
+
+
+@_refresh
+def logout_refresh() -> Response:
+    revoke_token(family=True)
+    return _message("Refresh token has been revoked")
+
+
+@_refresh
+def token_refresh() -> Response:
+    # Not rotated: the old clients keep one refresh token for its 30 days.
+    response = jsonify(access_token=new_access_token())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@_access
+def users() -> Response:
+    me = cast(User, get_current_user())
+    if not is_admin(me):
+        return _message("Administrators only: log in as an administrator", 403)
+    db = session()
+    if request.method == "GET":
+        names = db.scalars(sa.select(User.username).order_by(User.id))
+        return jsonify(users=[{"username": name} for name in names])
+    # Every user but the administrator asking, who would lock themselves out.
+    others = list(db.scalars(sa.select(User).where(User.id != me.id).order_by(User.id)))
+    for user in others:
+        for survey in db.scalars(sa.select(Survey).where(Survey.owner_id == user.id)):
+            service.delete_survey(survey)
+        delete_user(user)
+    return _message(f"{len(others)} row(s) deleted")
+
+
+# -- surveys ---------------------------------------------------------------------------
+
+
+def _user() -> User:
+    return cast(User, get_current_user())
+
+
+def _question_items(raw: list[Any] | None) -> list[Any]:
+    items = []
+    for index, item in enumerate(raw or []):
+        value = _literal("questions", item)
+        if not isinstance(value, dict):
+            raise _bad("questions", f"item {index} is not an object with content and type")
+        if not isinstance(value.get("type"), str) or not value["type"].strip():
+            raise _bad("questions", f"item {index} has no type")
+        content = value.get("content")
+        if content is not None and not isinstance(content, str):
+            raise _bad("questions", f"item {index}: content must be a string")
+        items.append(
+            service.legacy_question(value["type"], content, value.get("replyContent"))
+        )
+    return items
+
+
+@_access
+@_refusals
+def add_survey() -> Response:
+    name = _header("name")
+    due = _parse_due(_header("duedate"))
+    description = _optional("desc") or "Add description!"
+    active = request.headers.get("isactive") == "True"
+    questions = _question_items(_body_list("questions"))
+    service.create_survey(
+        _user(), name=name, description=description, due_at=due, is_active=active,
+        questions=questions,
+    )
+    return _message(f"Survey {name} was created")
+
+
+@_access
+def get_surveys() -> Response:
+    user = _user()
+    surveys = session().scalars(
+        sa.select(Survey).where(Survey.owner_id == user.id).order_by(Survey.id)
+    ).all()
+    if not surveys:
+        return _message(f"User {user.username} has no surveys")
+    return jsonify(surveys=[_survey_json(s) for s in surveys])
+
+
+def active_surveys() -> Response:
+    surveys = service.active_surveys()
+    if not surveys:
+        return _message("There are no active surveys")
+    return jsonify(surveys=[_survey_json(s) for s in surveys])
+
+
+@_refusals
+def survey_questions() -> Response:
+    survey_id = _id("idSurvey")
+    try:
+        survey = service.get_survey(survey_id, current_user())
+    except NotFound:
+        return _message("Survey doesn't exist")
+    return jsonify(
+        questions=[
+            {"id": q.id, "content": q.content, "type": q.legacy_type or q.kind,
+             "replyContent": q.options}
+            for q in survey.questions
+        ]
+    )
+
+
+@_access
+@_refusals
+def add_question() -> Response:
+    survey_id = _id("idSurvey")
+    content = _header("content")
+    type_name = _header("type")
+    reply_content = _literal("replyContent", _body_list("replyContent"))
+    user = _user()
+    try:
+        survey = service.owned_survey(survey_id, user)
+    except NotFound:
+        return _message("Survey doesn't exist")
+    except NotAllowed:
+        return _message(f"User {user.username} not permited")
+    service.add_question(survey, service.legacy_question(type_name, content, reply_content))
+    return _message("Question was added")
+
+
+@_refusals
+def add_reply() -> Response:
+    question_id = _id("idQuestion")
+    body = _body()
+    if "reply" not in body or body.get("reply") in (None, ""):
+        raise _missing("reply")
+    value = body["reply"]
+    if not request.is_json:  # a form or query: repeated values are a list
+        values = request.values.getlist("reply")
+        value = values if len(values) > 1 else values[0]
+    try:
+        stored = service.legacy_reply(question_id, value)
+    except SurveyClosed:
+        return _message("Survey is closed")
+    if stored is None:
+        return _message("Question doesn't exist")
+    return _message("Reply was added")
+
+
+@_refusals
+def survey_stats() -> Response:
+    survey_id = _id("id")
+    try:
+        survey = service.get_survey(survey_id, current_user())
+    except NotFound:
+        return _message(f"Survey {survey_id} doesn't exist")
+    return jsonify(legacy_stats(survey))
+
+
+# -- token errors in flask-jwt-extended 3's words ------------------------------------------
+
+_V3_BAD_HEADER = "Bad Authorization header. Expected value 'Bearer <JWT>'"
+
+
+def _token_error(error: Exception) -> Response:
+    """flask-jwt-extended 4 answers some token errors in other words (and one with
+    another status) than version 3 did, which the old clients were written against."""
+    key = current_app.config.get("JWT_ERROR_MESSAGE_KEY", "msg")
+    if isinstance(error, WrongTokenError):
+        text = str(error).replace("non-refresh", "access")
+        status = 422
+    elif isinstance(error, InvalidHeaderError) or (
+        isinstance(error, NoAuthorizationError) and "Authorization" in request.headers
+    ):
+        text, status = _V3_BAD_HEADER, 422
+    else:
+        text, status = str(error), 401
+    response = jsonify({key: text})
+    response.status_code = status
+    return response
+
+
+def _header_account(req: Request) -> str | None:
+    """The account a legacy login tries (its ``username`` header), as auth counts it."""
+    name = req.headers.get("username", "").strip()
+    return "account:" + normalise(name)[:254] if req.method == "POST" and name else None
+
+
+def _login_limits(auth: AuthSettings) -> Callable[[F], F]:
+    """auth's login limits, drawing on the same budgets as its own login pages: per
+    address, and per account (named here in a header, not in the body)."""
+    decorators = [login_limits(auth.login_limit_address, "")]
+    if auth.login_limit_account.strip():
+        decorators.append(
+            limit(
+                auth.login_limit_account,
+                key=_header_account,
+                shared="auth_login_account",
+                login=True,
+            )
+        )
+
+    def decorate(view: F) -> F:
+        for decorator in decorators:
+            view = decorator(view)
+        return view
+
+    return decorate
+
+
+def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> None:
+    """Add the old backend's endpoints, at the root, as the blueprint ``legacy`` of ``bp``."""
+    legacy = Blueprint("legacy", __name__)
+    for error in (NoAuthorizationError, InvalidHeaderError, WrongTokenError):
+        legacy.register_error_handler(error, _token_error)
+    submit_limit = settings.submit_limit.strip()
+    reply_view: Callable[[], Response] = add_reply
+    if submit_limit:
+        reply_view = limit(submit_limit, shared="surveys_submit")(add_reply)
+    rules: list[tuple[str, str, Callable[..., Response], list[str]]] = [
+        ("/register", "register", register, ["POST"]),
+        ("/login", "login", _login_limits(auth)(login), ["POST"]),
+        ("/logout/access", "logout_access", logout_access, ["POST"]),
+        ("/logout/refresh", "logout_refresh", logout_refresh, ["POST"]),
+        ("/token/refresh", "token_refresh", token_refresh, ["POST"]),
+        ("/users", "users", users, ["GET", "DELETE"]),
+        ("/addsurvey", "add_survey", add_survey, ["POST"]),
+        ("/getsurveys", "get_surveys", get_surveys, ["GET"]),
+        ("/activesurveys", "active_surveys", active_surveys, ["GET"]),
+        ("/getsurveyquestions", "survey_questions", survey_questions, ["GET"]),
+        ("/addquestion", "add_question", add_question, ["POST"]),
+        ("/addreply", "add_reply", reply_view, ["POST"]),
+        ("/getsurveystats", "survey_stats", survey_stats, ["GET"]),
+    ]
+    for rule, endpoint, view, methods in rules:
+        legacy.add_url_rule(rule, endpoint, view, methods=methods)
+    bp.register_blueprint(legacy)

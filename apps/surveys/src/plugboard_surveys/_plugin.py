@@ -1,0 +1,44 @@
+"""The surveys plugin: its models and migrations, the legacy endpoints, the API v1, the
+health endpoints and the ``flask surveys`` commands."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from flask_plugboard import Plugin, plugin_blueprint
+
+from ._api import add_api
+from ._cli import surveys_group
+from ._health import add_health
+from ._legacy import add_legacy
+from ._models import Base
+from ._settings import SurveysSettings
+from ._version import __version__
+
+__all__ = ["Surveys"]
+
+
+class Surveys(Plugin):
+    """Surveys, questions and submissions; the old backend's endpoints and the API v1."""
+
+    name = "surveys"
+    version = __version__
+    description = "Surveys: create surveys and questions, collect answers, see the results."
+    requires = ("auth",)
+    optional = ("apidocs", "ratelimit")
+    Settings = SurveysSettings
+    metadata = Base.metadata
+
+    def setup(self, app: Flask, settings: SurveysSettings) -> None:
+        if "surveys" not in app.cli.commands:
+            app.cli.add_command(surveys_group)
+
+    def blueprint(self, app: Flask, settings: SurveysSettings) -> Blueprint | None:
+        bp = plugin_blueprint(self, __name__)
+        if settings.health:
+            add_health(bp)
+        if settings.legacy:
+            add_legacy(bp, settings, app.extensions["auth"].get_settings(app))
+        if settings.api:
+            add_api(bp, settings)
+        return bp

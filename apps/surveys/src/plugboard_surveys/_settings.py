@@ -1,0 +1,44 @@
+"""Settings of the surveys plugin, checked at start-up."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask_plugboard import setting
+
+__all__ = ["SurveysSettings"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SurveysSettings:
+    """Settings of the surveys plugin (prefix ``SURVEYS_``)."""
+
+    legacy: bool = setting(
+        True,
+        doc="Serve the endpoints of the old flaskForms backend (/register, /login, "
+        "/addsurvey...) at the root, in its wire format, for the clients in the field.",
+    )
+    api: bool = setting(True, doc="Serve the Surveys API v1 under SURVEYS_API_PREFIX.")
+    api_prefix: str = setting("/api/v1", doc="Where the Surveys API v1 is served.")
+    page_size: int = setting(20, min=1, max=100, doc="Surveys per page of a listing, by default.")
+    text_results: int = setting(
+        50, min=0, max=1000, doc="Newest answers of each text question shown in the results."
+    )
+    submit_limit: str = setting(
+        "30/minute;500/hour",
+        doc="With the ratelimit plugin: submissions (and legacy replies) allowed per client "
+        "address. Empty: no such limit.",
+    )
+    health: bool = setting(
+        True,
+        doc="Serve /healthz (the process answers) and /readyz (the database, and Redis "
+        "when PLUGBOARD_REDIS_URL is set, answer).",
+    )
+
+    def __post_init__(self) -> None:
+        prefix = self.api_prefix
+        if not prefix.startswith("/") or prefix.endswith("/") or len(prefix) < 2:
+            raise ValueError(
+                f"SURVEYS_API_PREFIX = {prefix!r}: expected a path such as '/api/v1' "
+                "(starting with '/', not ending with one)"
+            )
