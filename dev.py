@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Set up and run Plugboard from a fresh clone, with nothing but python3 (3.11+).
 
-    python3 dev.py run              # set up, then serve the demo at http://127.0.0.1:5000
+    python3 dev.py run              # set up, then serve Surveys at http://127.0.0.1:5000
+    python3 dev.py demo             # the small demo of the bundled plugins, same address
     python3 dev.py test             # set up, then run the whole test suite
     python3 dev.py test --deps lowest   # the suite against the lowest supported versions
     python3 dev.py lint             # ruff and mypy (strict)
-    python3 dev.py bench            # the in-process benchmarks in bench/
+    python3 dev.py bench            # the benchmarks in bench/ (wrk for the load test)
 
 Each command creates its virtual environment on first use (``.venv``, or
 ``.venv-lowest``) and reinstalls when pyproject.toml or the constraints change. Browser
-tests need Debian's chromium: as root, ``test`` installs it with apt-get when missing.
+tests need Debian's chromium: as root, ``test`` installs it with apt-get when missing;
+``bench`` installs wrk the same way.
 """
 
 from __future__ import annotations
@@ -103,12 +105,58 @@ def ensure_chromium() -> None:
     )
 
 
+def _serve(flask: Path, app: str, env: dict[str, str] | None = None) -> None:
+    argv = [str(flask), "--app", app, "run", "--host", "127.0.0.1", "--port", "5000"]
+    # Replaces this process with the dev server, no shell.
+    os.execve(flask, argv, env or dict(os.environ))  # noqa: S606
+
+
+def ensure_wrk() -> None:
+    """Install Debian's wrk, the load generator of bench/bench_surveys_load.py, when it is
+    missing and we may."""
+    if shutil.which("wrk"):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        _say("wrk is not installed and cannot be installed here: the load test will skip")
+        return
+    _say("installing Debian's wrk for the load test")
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([apt, "update", "-qq"], check=True, env=quiet, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [apt, "install", "-y", "-qq", "--no-install-recommends", "wrk"],
+        check=True,
+        env=quiet,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    """The survey service on its embedded defaults: SQLite and a development secret key
+    in ./instance, in-process rate limits and statistics, reset e-mails in the log."""
     python = ensure_venv()
     flask = python.parent / "flask"
+    env = {
+        **os.environ,
+        "SURVEYS_ENVIRONMENT": "development",
+        "INSTANCE_PATH": str(ROOT / "instance"),
+    }
+    _say("preparing the database (flask --app plugboard_surveys db upgrade)")
+    _run(flask, "--app", "plugboard_surveys", "db", "upgrade", env=env)
+    _say(
+        "serving Surveys at http://127.0.0.1:5000 (Ctrl+C stops it); API docs at /docs; "
+        f"an administrator: {flask} --app plugboard_surveys auth create-admin NAME "
+        "(with SURVEYS_ENVIRONMENT=development INSTANCE_PATH=instance)"
+    )
+    _serve(flask, "plugboard_surveys", env)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    python = ensure_venv()
     _say("serving the demo at http://127.0.0.1:5000 (Ctrl+C stops it)")
-    argv = [str(flask), "--app", "examples/demo.py", "run", "--host", "127.0.0.1", "--port", "5000"]
-    os.execv(flask, argv)  # noqa: S606 - replaces this process with the dev server, no shell
+    _serve(python.parent / "flask", "examples/demo.py")
+    return 0
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -142,6 +190,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     python = ensure_venv()
+    ensure_wrk()
     status = 0
     for script in sorted((ROOT / "bench").glob("bench_*.py")):
         _say(f"running {script.relative_to(ROOT)}")
@@ -162,8 +211,10 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="set up and serve the demo at http://127.0.0.1:5000")
+    run = sub.add_parser("run", help="set up and serve Surveys at http://127.0.0.1:5000")
     run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="set up and serve the plugins demo instead")
+    demo.set_defaults(func=cmd_demo)
     test = sub.add_parser("test", help="set up and run the test suite")
     test.add_argument("--deps", choices=["newest", "lowest"], default="newest")
     test.add_argument("--workers", default="auto", help="pytest-xdist workers (0: none)")

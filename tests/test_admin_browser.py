@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from flask import Blueprint, Flask, Request, Response
 
-from browser_support import ARTIFACTS, Traffic, chromium, serve
 from flask_plugboard import Plugin, hookimpl, plugin_blueprint, setting
 from flask_plugboard.testing import build_app
+from flask_plugboard.testing.browser import ARTIFACTS, Traffic, chromium, serve
 
 pytestmark = pytest.mark.browser
 

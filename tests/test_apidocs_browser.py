@@ -18,9 +18,9 @@ from flask import Flask
 from pydantic import BaseModel, Field
 
 from apidocs_support import Item, ItemIn
-from browser_support import ARTIFACTS, Traffic, chromium, playwright_api, serve
 from flask_plugboard.plugins.apidocs import api
 from flask_plugboard.testing import build_app
+from flask_plugboard.testing.browser import ARTIFACTS, Traffic, chromium, playwright_api, serve
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,10 @@ import pytest
 import schemathesis
 from flask import Flask
 
-from apidocs_support import Item, fuzz, sample_routes
+from apidocs_support import Item, sample_routes
 from auth_support import FAST_ARGON2
 from flask_plugboard.plugins.apidocs import api
+from flask_plugboard.testing.fuzz import fuzz
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
 

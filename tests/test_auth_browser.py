@@ -16,7 +16,7 @@ import pytest
 from flask import Response, g
 
 from auth_support import Inbox, auth_app, dispose, reset_link, smtp_server
-from browser_support import ARTIFACTS, Traffic, chromium, playwright_api, serve
+from flask_plugboard.testing.browser import ARTIFACTS, Traffic, chromium, playwright_api, serve
 
 pytestmark = pytest.mark.browser
 

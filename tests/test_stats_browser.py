@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask, abort
 
-from browser_support import ARTIFACTS, Traffic, chromium, playwright_api, serve
 from flask_plugboard.plugins.stats import Stats
 from flask_plugboard.testing import build_app
+from flask_plugboard.testing.browser import ARTIFACTS, Traffic, chromium, playwright_api, serve
 
 pytestmark = pytest.mark.browser
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+
 from surveys_support import dispose, surveys_app
 
 

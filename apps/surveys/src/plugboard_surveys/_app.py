@@ -27,7 +27,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from flask_plugboard import Plugboard
@@ -44,11 +44,27 @@ PLUGINS = [
     "ratelimit",
     "auth",
     "apidocs",
-    "surveys",
+    "plugboard_surveys:Surveys",
 ]
 
 #: Largest request body taken (a survey with its questions fits many times over).
 MAX_BODY = 1024 * 1024
+
+
+#: Seconds a SQLite write waits for another worker's to end before it fails with
+#: "database is locked". Python's default, 5 s, is reached with a few dozen gunicorn
+#: threads writing at once; this stays well under gunicorn's 30 s worker timeout.
+SQLITE_BUSY_TIMEOUT = 15.0
+
+
+def _sqlite_waits(config: dict[str, Any]) -> None:
+    """Give SQLite connections :data:`SQLITE_BUSY_TIMEOUT`, unless the config sets one."""
+    if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        return
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
 
 
 def _database_url(url: str) -> str:
@@ -93,6 +109,8 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
 
 def _json_error(error: HTTPException) -> Response | HTTPException:
     """HTTP errors (404, 405, 413...) as JSON for API clients; pages for browsers."""
+    if error.response is not None:  # its answer is made already (auth's JSON 401 and 403)
+        return error
     if request.accept_mimetypes.accept_html and not request.accept_mimetypes.accept_json:
         return error
     response = jsonify(error=error.description, status=error.code)
@@ -122,7 +140,11 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     )
     app.config.update(config_from_env(environ))
     app.config.update(config or {})
+    _sqlite_waits(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     app.register_error_handler(HTTPException, _json_error)
     Plugboard(app)
+    if "apidocs.ui" in app.view_functions:
+        # The front door, until the service has pages of its own: the API's documentation.
+        app.add_url_rule("/", "index", lambda: redirect(url_for("apidocs.ui")))
     return app

@@ -105,11 +105,19 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _finite(value: int | float) -> bool:
+    """A number a float holds: JSON's whole numbers may be too large for one."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _setting_number(settings: Mapping[str, Any], name: str, whole: bool) -> float | None:
     value = settings.get(name)
     if value is None:
         return None
-    if not _is_number(value) or not math.isfinite(value):
+    if not _is_number(value) or not _finite(value):
         raise InvalidQuestion(f"settings.{name}", f"settings.{name} must be a number")
     if whole and value != int(value):
         raise InvalidQuestion(f"settings.{name}", f"settings.{name} must be a whole number")
@@ -126,10 +134,16 @@ def check_question(
     """
     if kind not in KINDS:
         raise InvalidQuestion("kind", f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    if settings is not None and not isinstance(settings, Mapping):
+        raise InvalidQuestion("settings", "settings must be an object of names and values")
     given = dict(settings or {})
     if kind in CHOICE_KINDS:
         if not options:
             raise InvalidQuestion("options", f"a {kind} question needs its options")
+        # A string or an object is a Sequence or iterable too, and must not be read as
+        # options one character or key each.
+        if not isinstance(options, list | tuple):
+            raise InvalidQuestion("options", "the options must be a list of strings")
         if len(options) > MAX_OPTIONS:
             raise InvalidQuestion("options", f"at most {MAX_OPTIONS} options")
         labels: list[str] = []
@@ -256,7 +270,7 @@ def check_answer(
             raise InvalidAnswer(f"at most {limit} characters")
         return Checked(value)
     if kind in ("number", "rating"):
-        if not _is_number(value) or not math.isfinite(value):
+        if not _is_number(value) or not _finite(value):
             raise InvalidAnswer("the answer must be a number")
         whole = kind == "rating" or settings.get("integer", False)
         if whole and value != int(value):
@@ -287,7 +301,7 @@ def interpret(kind: str, options: Any, value: Any) -> Checked:
                 number = float(value)
             except ValueError:
                 number = None
-        if _is_number(number) and math.isfinite(number):
+        if _is_number(number) and _finite(number):
             return Checked(value, number=float(number))
     return Checked(value)
 

@@ -413,6 +413,8 @@ def add_reply() -> Response:
         stored = service.legacy_reply(question_id, value)
     except SurveyClosed:
         return _message("Survey is closed")
+    except NotAllowed:
+        return _message("Survey takes one answer per respondent: answer it logged in")
     if stored is None:
         return _message("Question doesn't exist")
     return _message("Reply was added")
@@ -479,6 +481,18 @@ def _login_limits(auth: AuthSettings) -> Callable[[F], F]:
     return decorate
 
 
+def _own(view: F) -> F:
+    """A new function calling ``view``, for one app: ``limit()`` marks the function it is
+    given, and a module's function is shared by every app of the process (one app's
+    limits would count in all of them)."""
+
+    @functools.wraps(view, updated=())
+    def own(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    return cast(F, own)
+
+
 def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> None:
     """Add the old backend's endpoints, at the root, as the blueprint ``legacy`` of ``bp``."""
     legacy = Blueprint("legacy", __name__)
@@ -487,10 +501,10 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
     submit_limit = settings.submit_limit.strip()
     reply_view: Callable[[], Response] = add_reply
     if submit_limit:
-        reply_view = limit(submit_limit, shared="surveys_submit")(add_reply)
+        reply_view = limit(submit_limit, shared="surveys_submit")(_own(add_reply))
     rules: list[tuple[str, str, Callable[..., Response], list[str]]] = [
         ("/register", "register", register, ["POST"]),
-        ("/login", "login", _login_limits(auth)(login), ["POST"]),
+        ("/login", "login", _login_limits(auth)(_own(login)), ["POST"]),
         ("/logout/access", "logout_access", logout_access, ["POST"]),
         ("/logout/refresh", "logout_refresh", logout_refresh, ["POST"]),
         ("/token/refresh", "token_refresh", token_refresh, ["POST"]),

@@ -3,11 +3,15 @@ health endpoints and the ``flask surveys`` commands."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, Flask
 
-from flask_plugboard import Plugin, plugin_blueprint
+from flask_plugboard import Plugin, hookimpl, plugin_blueprint
 
 from ._api import add_api
+from ._api_questions import CSV_ATTR
 from ._cli import surveys_group
 from ._health import add_health
 from ._legacy import add_legacy
@@ -42,3 +46,18 @@ class Surveys(Plugin):
         if settings.api:
             add_api(bp, settings)
         return bp
+
+    @hookimpl
+    def apidocs_operation(self, view: Callable[..., Any], operation: dict[str, Any]) -> None:
+        """For the apidocs plugin: the CSV export's body is text/csv, not JSON."""
+        if getattr(view, CSV_ATTR, False):
+            operation["responses"]["200"] = {
+                "description": "One row per submission: its id, when, one column per question.",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+                "headers": {
+                    "Content-Disposition": {
+                        "schema": {"type": "string"},
+                        "description": 'attachment; filename="survey-<id>.csv"',
+                    }
+                },
+            }

@@ -1,12 +1,13 @@
 """A survey's results, aggregated in SQL: a fixed number of queries whatever the number
 of questions (never one per question), and the CSV export of every submission.
 
-- per question: how many answered, and for numbers the count, mean, minimum and maximum
-  (one ``GROUP BY question``);
+- per question: how many answered, and for numbers the minimum and maximum (one
+  ``GROUP BY question``);
 - per option of the choice questions: how many chose it (one ``GROUP BY`` over
   ``surveys_choice``);
 - per value of the number and rating questions: how many gave it (one ``GROUP BY``),
-  binned in Python when a number question has many distinct values;
+  binned in Python when a number question has many distinct values, and the mean made
+  from these counts (a sum in SQL would overflow: PostgreSQL refuses 1e308 + 1e308);
 - the newest answers of the text questions, at most ``text_limit`` each (one query with
   a window function).
 """
@@ -48,7 +49,6 @@ def survey_results(survey: Survey, text_limit: int = 50) -> dict[str, Any]:
             sa.select(
                 Answer.question_id,
                 sa.func.count().label("answered"),
-                sa.func.avg(Answer.number).label("mean"),
                 sa.func.min(Answer.number).label("low"),
                 sa.func.max(Answer.number).label("high"),
             )
@@ -88,7 +88,9 @@ def survey_results(survey: Survey, text_limit: int = 50) -> dict[str, Any]:
             .subquery()
         )
         for question_id, value in db.execute(
-            sa.select(ranked.c.question_id, ranked.c.value).where(ranked.c.rank <= text_limit)
+            sa.select(ranked.c.question_id, ranked.c.value)
+            .where(ranked.c.rank <= text_limit)
+            .order_by(ranked.c.question_id, ranked.c.rank)
         ):
             texts[question_id].append(value)
     submissions = survey.submission_count
@@ -115,10 +117,10 @@ def survey_results(survey: Survey, text_limit: int = 50) -> dict[str, Any]:
                 for index, label in enumerate(labels)
             ]
         elif question.kind in ("number", "rating"):
-            given = row is not None and row.mean is not None
+            given = row is not None and bool(values.get(question.id))
             entry["summary"] = {
                 "count": sum(count for _, count in values.get(question.id, [])),
-                "mean": round(row.mean, 3) if row is not None and given else None,
+                "mean": _mean(values[question.id]) if given else None,
                 "min": _plain(row.low) if row is not None and given else None,
                 "max": _plain(row.high) if row is not None and given else None,
             }
@@ -127,6 +129,13 @@ def survey_results(survey: Survey, text_limit: int = 50) -> dict[str, Any]:
             entry["answers"] = texts.get(question.id, [])
         questions.append(entry)
     return {"survey_id": survey.id, "submissions": submissions, "questions": questions}
+
+
+def _mean(values: list[tuple[float, int]]) -> float:
+    """The mean of (value, count) pairs, rounded; never past the largest value (each term
+    is a value times a fraction), so never an overflow."""
+    total = sum(count for _, count in values)
+    return round(math.fsum(number * (count / total) for number, count in values), 3)
 
 
 def _plain(number: float) -> float | int:
@@ -151,14 +160,22 @@ def _histogram(question: Question, values: list[tuple[float, int]]) -> list[dict
             for number, count in values
         ]
     low, high = values[0][0], values[-1][0]
-    width = (high - low) / HISTOGRAM_BINS
+    # high - low may overflow (1e308 - -1e308): then in halves, which is exact.
+    scale = 2.0 if math.isinf(high - low) else 1.0
+    width = (high / scale - low / scale) / HISTOGRAM_BINS
     bins = [0] * HISTOGRAM_BINS
     for number, count in values:
-        bins[min(HISTOGRAM_BINS - 1, math.floor((number - low) / width))] += count
+        at = math.floor((number / scale - low / scale) / width)
+        bins[min(HISTOGRAM_BINS - 1, at)] += count
+
+    def edge(i: int) -> float | int:
+        step = i * width  # at most half the span when in halves: added twice
+        return _plain(round(low + step + step if scale == 2.0 else low + step, 6))
+
     return [
         {
-            "from": _plain(round(low + i * width, 6)),
-            "to": _plain(round(low + (i + 1) * width, 6)),
+            "from": edge(i),
+            "to": edge(i + 1),
             "count": count,
             "percent": _percent(count, total),
         }

@@ -94,7 +94,9 @@ def _text(errors: list[FieldError], field: str, value: Any, limit: int, blank: b
         errors.append((field, "must be a string"))
         return ""
     text = value.strip()
-    if not text and not blank:
+    if "\x00" in text:  # PostgreSQL's text columns cannot hold NUL
+        errors.append((field, "may not contain NUL characters"))
+    elif not text and not blank:
         errors.append((field, "may not be blank"))
     elif len(text) > limit:
         errors.append((field, f"at most {limit} characters"))
@@ -129,6 +131,7 @@ def legacy_question(type_name: str, content: str | None, reply_content: Any) -> 
     choice question whose replyContent is not a list of options is a text question."""
     errors: list[FieldError] = []
     _check_json_size(errors, "replyContent", reply_content)
+    _check_json_size(errors, "content", content)
     label = _text(errors, "type", type_name, 50, blank=False)
     if errors:
         raise InvalidInput(errors)
@@ -154,8 +157,15 @@ def legacy_question(type_name: str, content: str | None, reply_content: Any) -> 
 
 
 def _check_json_size(errors: list[FieldError], field: str, value: Any) -> None:
-    if len(json.dumps(value, default=str)) > MAX_LEGACY_JSON:
+    try:
+        text = json.dumps(value, default=str, allow_nan=False)
+    except ValueError:  # NaN or Infinity: Python reads them, PostgreSQL's JSON refuses them
+        errors.append((field, "NaN and Infinity are not JSON numbers"))
+        return
+    if len(text) > MAX_LEGACY_JSON:
         errors.append((field, f"at most {MAX_LEGACY_JSON} characters of JSON"))
+    elif "\\u0000" in text:  # PostgreSQL's JSONB and text columns cannot hold NUL
+        errors.append((field, "text may not contain NUL characters (\\u0000)"))
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -310,7 +320,8 @@ def delete_survey(survey: Survey) -> None:
         db.execute(sa.delete(Choice).where(Choice.question_id.in_(question_ids)))
         db.execute(sa.delete(Answer).where(Answer.question_id.in_(question_ids)))
         db.execute(sa.delete(Submission).where(Submission.survey_id == survey.id))
-        db.delete(survey)
+        db.execute(sa.delete(Question).where(Question.survey_id == survey.id))
+        db.execute(sa.delete(Survey).where(Survey.id == survey.id))
 
 
 # -- questions -----------------------------------------------------------------------------
@@ -479,7 +490,8 @@ def legacy_reply(question_id: int, value: Any) -> Submission | None:
     """A legacy ``/addreply``: one answer to one question, its JSON value kept as sent.
 
     None when the question does not exist. Raises :class:`SurveyClosed` when its survey
-    takes no answers.
+    takes no answers, and :class:`NotAllowed` when it takes one answer per respondent
+    (legacy replies are anonymous, so they cannot be counted per respondent).
     """
     errors: list[FieldError] = []
     _check_json_size(errors, "reply", value)
@@ -489,6 +501,11 @@ def legacy_reply(question_id: int, value: Any) -> Submission | None:
     question = db.get(Question, question_id)
     if question is None:
         return None
+    if question.survey.one_per_respondent:
+        raise NotAllowed(
+            f"survey {question.survey_id} takes one answer per respondent: answer it "
+            "logged in, through the API or its page"
+        )
     checked = kinds.interpret(question.kind, question.options, value)
     return _store(question.survey_id, [_answer(question, checked)], None, None)
 

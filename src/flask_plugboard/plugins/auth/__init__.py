@@ -39,7 +39,13 @@ from ._service import (
     remove_role,
     set_password,
 )
-from ._sessions import log_in, log_out, log_out_other_sessions, user_sessions
+from ._sessions import (
+    has_browser_session,
+    log_in,
+    log_out,
+    log_out_other_sessions,
+    user_sessions,
+)
 from ._settings import AuthSettings
 from ._state import IdentitySource
 from ._token_check import TokenStoreUnavailable
@@ -82,6 +88,7 @@ __all__ = [
     "deactivate",
     "delete_user",
     "find_user",
+    "has_browser_session",
     "import_user",
     "is_admin",
     "issue_tokens",

@@ -96,14 +96,18 @@ def register_user(
     return user
 
 
-def import_user(username: str, password_hash: str, email: str | None = None) -> User:
+def import_user(
+    username: str, password_hash: str, email: str | None = None, *, commit: bool = True
+) -> User:
     """Create a user brought from another system, keeping its password hash.
 
     For migrations: the hash is one auth verifies (argon2, werkzeug's ``pbkdf2:`` and
     ``scrypt:``, passlib's ``$pbkdf2-sha256$``...) and is replaced by an argon2id hash at
     the user's first login. No password policy applies (auth never saw the password).
     Raises :class:`DuplicateUserError` when the username or address is taken, and
-    :class:`AuthError` for an unusable username, address or hash.
+    :class:`AuthError` for an unusable username, address or hash. With ``commit=False``
+    the user is only flushed (its id known): an import that brings many rows in one
+    transaction commits, or rolls back, itself.
     """
     username = _checked_username(username)
     email = _checked_email(email)
@@ -131,6 +135,10 @@ def import_user(username: str, password_hash: str, email: str | None = None) -> 
         password_hash=password_hash,
         roles=[],
     )
+    if not commit:
+        db.add(user)
+        db.flush()
+        return user
     with _transaction(db):
         db.add(user)
     return user

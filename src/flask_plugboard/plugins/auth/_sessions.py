@@ -44,6 +44,7 @@ from ._state import IdentitySource, get_auth_state
 __all__ = [
     "SESSION_KEY",
     "current_key_hash",
+    "has_browser_session",
     "install_sessions",
     "log_in",
     "log_out",
@@ -172,6 +173,16 @@ def current_key_hash() -> str | None:
     """The stored hash of this browser's session key, or None when it has none."""
     key = flask_session.get(SESSION_KEY)
     return _hash(key) if isinstance(key, str) and key else None
+
+
+def has_browser_session() -> bool:
+    """True when the request carries a browser session of auth's (a login cookie).
+
+    A view that also takes tokens checks CSRF when this is true and the request has no
+    ``Authorization`` header: the cookie is sent by the browser on its own, so another
+    page could make it send a change.
+    """
+    return bool(flask_session.get(SESSION_KEY))
 
 
 def log_in(user: User, remember: bool = False) -> AuthSession:

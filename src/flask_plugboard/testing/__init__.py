@@ -37,9 +37,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from ._host import Plugboard
-from ._state import get_state
-from .plugin import Plugin
+from .._host import Plugboard
+from .._state import get_state
+from ..plugin import Plugin
 
 __all__ = ["POSTGRES_URL", "REDIS_URL", "HookCall", "HookRecorder", "build_app"]
 

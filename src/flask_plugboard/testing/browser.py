@@ -1,9 +1,19 @@
-"""What the browser tests share: Debian's chromium driven by Playwright, the app served on
+"""Browser tests of pages: Debian's chromium driven by Playwright, the app served on
 127.0.0.1 in a thread, and a record of the requests a page makes.
 
-Screenshots go to ARTIFACTS (test-artifacts/) for a human to look at. A test that needs
-the browser calls :func:`chromium` (or :func:`playwright_api`), which skips it when
-chromium or Playwright is missing.
+    from flask_plugboard.testing.browser import ARTIFACTS, Traffic, chromium, serve
+
+    def test_dashboard(app):
+        with serve(app) as url, chromium() as browser:
+            page = browser.new_page()
+            page.goto(url + "/dashboard")
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+
+Screenshots go to ARTIFACTS (``test-artifacts/`` in the current folder, or
+``PLUGBOARD_TEST_ARTIFACTS``) for a human to look at. A test that needs the browser calls
+:func:`chromium` (or :func:`playwright_api`), which skips it when chromium or Playwright
+is missing. Playwright is not a dependency of flask-plugboard: install it (and Debian's
+chromium) for these tests.
 """
 
 from __future__ import annotations
@@ -22,8 +32,10 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+__all__ = ["ARTIFACTS", "CHROMIUM", "LAUNCH_ARGS", "Traffic", "chromium", "playwright_api", "serve"]
+
+CHROMIUM = os.environ.get("PLUGBOARD_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("PLUGBOARD_TEST_ARTIFACTS", "test-artifacts")).resolve()
 #: No sandbox (CI runs as root), and nothing that would reach the network on its own.
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -52,14 +64,15 @@ def playwright_api() -> ModuleType:
     """``playwright.sync_api``; skips the test when chromium or Playwright is missing."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    return pytest.importorskip("playwright.sync_api")
+    module: ModuleType = pytest.importorskip("playwright.sync_api")
+    return module
 
 
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
     """A Playwright ``Browser`` on Debian's chromium, closed afterwards (ARTIFACTS exists)."""
     sync_api = playwright_api()
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:

@@ -1,0 +1,553 @@
+"""The old flaskForms backend's endpoints, as its clients use them: header parameters,
+business errors with status 200, token errors in flask-jwt-extended 3's words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from flask_plugboard.plugins.auth import add_role, delete_user, find_user
+from surveys_support import PASSWORD, bearer, legacy_register, message
+
+DUE = "2099-12-31 10:11:12"
+QUESTIONS = [
+    {"content": "Favourite colour?", "type": "radio", "replyContent": ["red", "green", "blue"]},
+    {"content": "Which pets?", "type": "checkbox", "replyContent": ["cat", "dog"]},
+    {"content": "Your age", "type": "number"},
+    {"content": "Anything else?", "type": "text"},
+]
+
+
+def _survey(client: FlaskClient, token: str, name: str = "Lunch", **headers: str) -> Any:
+    fields = {"name": name, "duedate": DUE, "isactive": "True", **headers}
+    response = client.post(
+        "/addsurvey", headers=bearer(token, **fields), json={"questions": QUESTIONS}
+    )
+    assert message(response) == f"Survey {name} was created"
+    return response
+
+
+def _surveys(client: FlaskClient, token: str) -> list[dict[str, Any]]:
+    body = client.get("/getsurveys", headers=bearer(token)).get_json()
+    assert "surveys" in body, body
+    return list(body["surveys"])
+
+
+# -- register and login ------------------------------------------------------------------
+
+
+def test_register_answers_with_a_message_and_both_tokens(client: FlaskClient) -> None:
+    body = legacy_register(client, "alice")
+    assert body["message"] == "User alice was created"
+    assert set(body) == {"message", "access_token", "refresh_token"}
+    assert client.get("/getsurveys", headers=bearer(body["access_token"])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("headers", "missing"),
+    [
+        ({}, "username"),
+        ({"username": "bob"}, "email"),
+        ({"username": "bob", "email": "bob@example.org"}, "password"),
+        ({"email": "bob@example.org", "password": PASSWORD}, "username"),
+        ({"username": "  ", "email": "bob@example.org", "password": PASSWORD}, "username"),
+    ],
+)
+def test_register_names_the_first_missing_field(
+    client: FlaskClient, headers: dict[str, str], missing: str
+) -> None:
+    response = client.post("/register", headers=headers)
+    assert response.status_code == 400
+    assert response.get_json() == {"message": {missing: "This field cannot be blank"}}
+
+
+def test_register_refuses_taken_names_and_addresses_with_status_200(client: FlaskClient) -> None:
+    legacy_register(client, "alice")
+    again = client.post(
+        "/register", headers={"username": "ALICE", "email": "new@example.org", "password": PASSWORD}
+    )
+    assert again.status_code == 200
+    assert message(again) == "User ALICE already exists"
+    same_mail = client.post(
+        "/register",
+        headers={"username": "carol", "email": "alice@example.org", "password": PASSWORD},
+    )
+    assert (same_mail.status_code, message(same_mail)) == (
+        200,
+        "User with email alice@example.org already exists",
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "field"),
+    [
+        ({"username": "bob", "email": "bob@example.org", "password": "short"}, "password"),
+        ({"username": "bob", "email": "not-an-address", "password": PASSWORD}, "email"),
+        ({"username": "bo b", "email": "bob@example.org", "password": PASSWORD}, "username"),
+        ({"username": "b@b.org", "email": "bob@example.org", "password": PASSWORD}, "username"),
+    ],
+)
+def test_register_refuses_unusable_input_naming_the_field(
+    app: Flask, client: FlaskClient, headers: dict[str, str], field: str
+) -> None:
+    response = client.post("/register", headers=headers)
+    assert response.status_code == 400
+    assert set(response.get_json()["message"]) == {field}
+    with app.app_context():
+        assert find_user("bob") is None
+
+
+def test_login_gives_new_tokens_and_the_old_messages(client: FlaskClient) -> None:
+    legacy_register(client, "alice")
+    ok = client.post("/login", headers={"username": "alice", "password": PASSWORD})
+    assert ok.status_code == 200
+    assert set(ok.get_json()) == {"message", "access_token", "refresh_token"}
+    assert message(ok) == "Logged in as alice"
+    assert ok.headers["Cache-Control"] == "no-store"
+    wrong = client.post("/login", headers={"username": "alice", "password": "not it at all"})
+    assert (wrong.status_code, message(wrong)) == (200, "Wrong credentials")
+    nobody = client.post("/login", headers={"username": "zed", "password": PASSWORD})
+    assert (nobody.status_code, message(nobody)) == (200, "User zed doesn't exist")
+    missing = client.post("/login", headers={"username": "alice"})
+    assert missing.status_code == 400
+    assert missing.get_json() == {"message": {"password": "This field cannot be blank"}}
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+
+def test_logout_access_revokes_that_token(client: FlaskClient) -> None:
+    tokens = legacy_register(client)
+    access = tokens["access_token"]
+    assert message(client.post("/logout/access", headers=bearer(access))) == (
+        "Access token has been revoked"
+    )
+    again = client.get("/getsurveys", headers=bearer(access))
+    assert (again.status_code, again.get_json()) == (401, {"msg": "Token has been revoked"})
+
+
+def test_logout_refresh_revokes_the_whole_login(client: FlaskClient) -> None:
+    tokens = legacy_register(client)
+    refresh = tokens["refresh_token"]
+    assert message(client.post("/logout/refresh", headers=bearer(refresh))) == (
+        "Refresh token has been revoked"
+    )
+    for token in (refresh, tokens["access_token"]):
+        response = client.post("/token/refresh", headers=bearer(token))
+        assert response.status_code in (401, 422)
+    assert client.post("/token/refresh", headers=bearer(refresh)).get_json() == {
+        "msg": "Token has been revoked"
+    }
+    assert client.get("/getsurveys", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_token_refresh_keeps_the_refresh_token_usable(client: FlaskClient) -> None:
+    refresh = legacy_register(client)["refresh_token"]
+    for _ in range(3):  # the old clients keep one refresh token for its 30 days
+        response = client.post("/token/refresh", headers=bearer(refresh))
+        assert response.status_code == 200
+        assert set(response.get_json()) == {"access_token"}
+        access = response.get_json()["access_token"]
+        assert client.get("/getsurveys", headers=bearer(access)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status", "text"),
+    [
+        ("/getsurveys", {}, 401, "Missing Authorization Header"),
+        ("/getsurveys", {"Authorization": "Token abc"}, 422, None),
+        ("/getsurveys", {"Authorization": "Bearer"}, 422, None),
+        ("/getsurveys", {"Authorization": "Bearer not.a.jwt"}, 422, None),
+    ],
+)
+def test_token_errors_speak_flask_jwt_extended_3(
+    client: FlaskClient, path: str, headers: dict[str, str], status: int, text: str | None
+) -> None:
+    response = client.get(path, headers=headers)
+    assert response.status_code == status
+    body = response.get_json()
+    assert set(body) == {"msg"}
+    if text is not None:
+        assert body["msg"] == text
+    if headers.get("Authorization", "").startswith("Token") or headers.get("Authorization") == (
+        "Bearer"
+    ):
+        assert body["msg"] == "Bad Authorization header. Expected value 'Bearer <JWT>'"
+
+
+def test_wrong_token_types_are_named_as_before(client: FlaskClient) -> None:
+    tokens = legacy_register(client)
+    refresh_for_access = client.get("/getsurveys", headers=bearer(tokens["refresh_token"]))
+    assert (refresh_for_access.status_code, refresh_for_access.get_json()) == (
+        422,
+        {"msg": "Only access tokens are allowed"},
+    )
+    access_for_refresh = client.post("/token/refresh", headers=bearer(tokens["access_token"]))
+    assert (access_for_refresh.status_code, access_for_refresh.get_json()) == (
+        422,
+        {"msg": "Only refresh tokens are allowed"},
+    )
+
+
+def test_a_token_from_another_key_fails_signature(client: FlaskClient) -> None:
+    import jwt
+
+    forged = jwt.encode({"sub": "1", "type": "access", "jti": "x"}, "another key" * 4, "HS256")
+    response = client.get("/getsurveys", headers=bearer(forged))
+    assert (response.status_code, response.get_json()) == (
+        422,
+        {"msg": "Signature verification failed"},
+    )
+
+
+def test_the_token_of_a_deleted_user_gets_401(app: Flask, client: FlaskClient) -> None:
+    access = legacy_register(client, "alice")["access_token"]
+    with app.app_context():
+        user = find_user("alice")
+        assert user is not None
+        delete_user(user)
+    response = client.get("/getsurveys", headers=bearer(access))
+    assert response.status_code == 401
+    assert set(response.get_json()) == {"msg"}
+
+
+# -- surveys -----------------------------------------------------------------------------
+
+
+def test_addsurvey_then_getsurveys_and_activesurveys(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    assert message(client.get("/getsurveys", headers=bearer(access))) == "User alice has no surveys"
+    assert message(client.get("/activesurveys")) == "There are no active surveys"
+    _survey(client, access, desc="Where to eat")
+    listed = _surveys(client, access)
+    assert listed == [
+        {
+            "id": listed[0]["id"],
+            "name": "Lunch",
+            "isActive": True,
+            "dueDate": DUE,
+            "subCount": 0,
+            "desc": "Where to eat",
+        }
+    ]
+    assert client.get("/activesurveys").get_json() == {"surveys": listed}
+
+
+def test_addsurvey_defaults_and_inactive_surveys(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    response = client.post(
+        "/addsurvey", headers=bearer(access, name="Draft", duedate=DUE, isactive="False")
+    )
+    assert message(response) == "Survey Draft was created"
+    listed = _surveys(client, access)
+    assert listed[0]["desc"] == "Add description!"
+    assert listed[0]["isActive"] is False
+    assert message(client.get("/activesurveys")) == "There are no active surveys"
+
+
+def test_past_due_surveys_are_not_active(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    _survey(client, access, duedate="2001-01-01 00:00:00")
+    assert message(client.get("/activesurveys")) == "There are no active surveys"
+
+
+@pytest.mark.parametrize(
+    ("headers", "field"),
+    [
+        ({}, "name"),
+        ({"name": "x"}, "duedate"),
+        ({"name": "x", "duedate": "tomorrow"}, "duedate"),
+        ({"name": "x", "duedate": "2099-13-45 10:00:00"}, "duedate"),
+        ({"name": "x" * 201, "duedate": DUE}, "name"),
+    ],
+)
+def test_addsurvey_refuses_bad_headers_with_400(
+    client: FlaskClient, headers: dict[str, str], field: str
+) -> None:
+    access = legacy_register(client)["access_token"]
+    response = client.post("/addsurvey", headers=bearer(access, **headers))
+    assert response.status_code == 400
+    assert set(response.get_json()["message"]) == {field}
+    assert message(client.get("/getsurveys", headers=bearer(access))) == "User alice has no surveys"
+
+
+def test_addsurvey_is_all_or_nothing(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    bad = [QUESTIONS[0], {"content": "no type here"}]
+    response = client.post(
+        "/addsurvey", headers=bearer(access, name="Half", duedate=DUE), json={"questions": bad}
+    )
+    assert response.status_code == 400
+    assert "questions" in response.get_json()["message"]
+    assert message(client.get("/getsurveys", headers=bearer(access))) == "User alice has no surveys"
+
+
+def test_addsurvey_takes_questions_as_python_literals_from_a_form(client: FlaskClient) -> None:
+    # What reqparse made of a JSON list of objects: their str(), which the old API
+    # turned back with ast.literal_eval.
+    access = legacy_register(client)["access_token"]
+    form = {"questions": [str(QUESTIONS[0]), str(QUESTIONS[2])]}
+    response = client.post(
+        "/addsurvey", headers=bearer(access, name="Form", duedate=DUE, isactive="True"), data=form
+    )
+    assert message(response) == "Survey Form was created"
+    survey_id = _surveys(client, access)[0]["id"]
+    questions = client.get("/getsurveyquestions", headers={"idSurvey": str(survey_id)})
+    assert [q["content"] for q in questions.get_json()["questions"]] == [
+        "Favourite colour?",
+        "Your age",
+    ]
+
+
+def test_getsurveyquestions_keeps_types_and_reply_content(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    survey_id = _surveys(client, access)[0]["id"]
+    body = client.get("/getsurveyquestions", headers={"idSurvey": str(survey_id)}).get_json()
+    assert [(q["content"], q["type"], q["replyContent"]) for q in body["questions"]] == [
+        (q["content"], q["type"], q.get("replyContent")) for q in QUESTIONS
+    ]
+    assert all(isinstance(q["id"], int) for q in body["questions"])
+
+
+def test_getsurveyquestions_errors(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    assert message(client.get("/getsurveyquestions", headers={"idSurvey": "999"})) == (
+        "Survey doesn't exist"
+    )
+    bad = client.get("/getsurveyquestions", headers={"idSurvey": "one"})
+    assert bad.status_code == 400
+    assert set(bad.get_json()["message"]) == {"idSurvey"}
+    missing = client.get("/getsurveyquestions")
+    assert missing.get_json() == {"message": {"idSurvey": "This field cannot be blank"}}
+    # An inactive survey is its owner's business only.
+    client.post("/addsurvey", headers=bearer(access, name="Draft", duedate=DUE))
+    draft = _surveys(client, access)[0]["id"]
+    assert message(client.get("/getsurveyquestions", headers={"idSurvey": str(draft)})) == (
+        "Survey doesn't exist"
+    )
+    mine = client.get("/getsurveyquestions", headers=bearer(access, idSurvey=str(draft)))
+    assert mine.get_json() == {"questions": []}
+
+
+def test_addquestion_owner_only(client: FlaskClient) -> None:
+    access = legacy_register(client, "alice")["access_token"]
+    other = legacy_register(client, "bob")["access_token"]
+    _survey(client, access)
+    survey_id = str(_surveys(client, access)[0]["id"])
+    fields = {"idSurvey": survey_id, "content": "Dessert?", "type": "radio"}
+    added = client.post(
+        "/addquestion", headers=bearer(access, **fields), json={"replyContent": ["yes", "no"]}
+    )
+    assert message(added) == "Question was added"
+    refused = client.post("/addquestion", headers=bearer(other, **fields))
+    assert (refused.status_code, message(refused)) == (200, "User bob not permited")
+    gone = client.post("/addquestion", headers=bearer(access, **{**fields, "idSurvey": "999"}))
+    assert message(gone) == "Survey doesn't exist"
+    questions = client.get("/getsurveyquestions", headers={"idSurvey": survey_id}).get_json()
+    assert questions["questions"][-1]["replyContent"] == ["yes", "no"]
+    assert len(questions["questions"]) == len(QUESTIONS) + 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "field"),
+    [
+        ({}, "idSurvey"),
+        ({"idSurvey": "1"}, "content"),
+        ({"idSurvey": "1", "content": "x"}, "type"),
+        ({"idSurvey": "-1", "content": "x", "type": "text"}, "idSurvey"),
+    ],
+)
+def test_addquestion_refuses_missing_and_bad_fields(
+    client: FlaskClient, headers: dict[str, str], field: str
+) -> None:
+    access = legacy_register(client)["access_token"]
+    response = client.post("/addquestion", headers=bearer(access, **headers))
+    assert response.status_code == 400
+    assert set(response.get_json()["message"]) == {field}
+
+
+def _question_ids(client: FlaskClient, survey_id: int) -> list[int]:
+    body = client.get("/getsurveyquestions", headers={"idSurvey": str(survey_id)}).get_json()
+    return [q["id"] for q in body["questions"]]
+
+
+def test_addreply_keeps_json_values_and_counts_submissions(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    survey_id = _surveys(client, access)[0]["id"]
+    colour, pets, age, text = _question_ids(client, survey_id)
+    replies = [(colour, "red"), (colour, "blue"), (pets, ["cat", "dog"]), (age, 42), (text, "hi")]
+    for question_id, reply in replies:
+        answer = client.post(
+            "/addreply", headers={"idQuestion": str(question_id)}, json={"reply": reply}
+        )
+        assert (answer.status_code, message(answer)) == (200, "Reply was added")
+    assert _surveys(client, access)[0]["subCount"] == len(replies)
+    stats = client.get("/getsurveystats", headers={"id": str(survey_id)}).get_json()
+    assert stats == [
+        {
+            "id": colour,
+            "type": "radio",
+            "votes": 2,
+            "content": "Favourite colour?",
+            "answers": ["red", "blue"],
+        },
+        {
+            "id": pets,
+            "type": "checkbox",
+            "votes": 1,
+            "content": "Which pets?",
+            "answers": [["cat", "dog"]],
+        },
+        {"id": age, "type": "number", "votes": 1, "content": "Your age", "answers": [42]},
+        {"id": text, "type": "text", "votes": 1, "content": "Anything else?", "answers": ["hi"]},
+    ]
+
+
+def test_addreply_from_a_form_or_query(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    colour = _question_ids(client, _surveys(client, access)[0]["id"])[0]
+    assert (
+        message(
+            client.post("/addreply", headers={"idQuestion": str(colour)}, data={"reply": "green"})
+        )
+        == "Reply was added"
+    )
+    assert (
+        message(client.post("/addreply?reply=red", headers={"idQuestion": str(colour)}))
+        == "Reply was added"
+    )
+
+
+def test_addreply_errors(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    survey_id = _surveys(client, access)[0]["id"]
+    colour = _question_ids(client, survey_id)[0]
+    assert message(
+        client.post("/addreply", headers={"idQuestion": "999"}, json={"reply": "x"})
+    ) == ("Question doesn't exist")
+    missing = client.post("/addreply", headers={"idQuestion": str(colour)}, json={})
+    assert missing.get_json() == {"message": {"reply": "This field cannot be blank"}}
+    no_id = client.post("/addreply", json={"reply": "x"})
+    assert no_id.get_json() == {"message": {"idQuestion": "This field cannot be blank"}}
+    huge = client.post(
+        "/addreply", headers={"idQuestion": str(colour)}, json={"reply": "x" * 20_000}
+    )
+    assert huge.status_code == 400
+    broken = client.post(
+        "/addreply",
+        headers={"idQuestion": str(colour)},
+        data="{not json",
+        content_type="application/json",
+    )
+    assert broken.status_code == 400
+    assert _surveys(client, access)[0]["subCount"] == 0
+
+
+def test_a_closed_survey_takes_no_replies(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    client.post(
+        "/addsurvey",
+        headers=bearer(access, name="Closed", duedate=DUE, isactive="False"),
+        json={"questions": QUESTIONS},
+    )
+    survey_id = _surveys(client, access)[0]["id"]
+    question = client.get("/getsurveyquestions", headers=bearer(access, idSurvey=str(survey_id)))
+    first = question.get_json()["questions"][0]["id"]
+    refused = client.post("/addreply", headers={"idQuestion": str(first)}, json={"reply": "red"})
+    assert (refused.status_code, message(refused)) == (200, "Survey is closed")
+    assert _surveys(client, access)[0]["subCount"] == 0
+
+
+def test_getsurveystats_errors(client: FlaskClient) -> None:
+    assert message(client.get("/getsurveystats", headers={"id": "12"})) == "Survey 12 doesn't exist"
+    bad = client.get("/getsurveystats", headers={"id": "x1"})
+    assert bad.status_code == 400
+
+
+# -- users ---------------------------------------------------------------------------------
+
+
+def _admin(app: Flask, client: FlaskClient) -> str:
+    legacy_register(client, "root")
+    with app.app_context():
+        add_role("root", "admin")
+    response = client.post("/login", headers={"username": "root", "password": PASSWORD})
+    return str(response.get_json()["access_token"])
+
+
+def test_users_needs_an_administrator_and_hides_hashes(app: Flask, client: FlaskClient) -> None:
+    alice = legacy_register(client, "alice")["access_token"]
+    assert client.get("/users").status_code == 401
+    refused = client.get("/users", headers=bearer(alice))
+    assert refused.status_code == 403
+    admin = _admin(app, client)
+    listed = client.get("/users", headers=bearer(admin))
+    assert listed.get_json() == {"users": [{"username": "alice"}, {"username": "root"}]}
+    assert "$argon2" not in listed.get_data(as_text=True)
+
+
+def test_delete_users_deletes_everyone_but_the_administrator(
+    app: Flask, client: FlaskClient
+) -> None:
+    alice = legacy_register(client, "alice")["access_token"]
+    _survey(client, alice)
+    legacy_register(client, "bob")
+    admin = _admin(app, client)
+    deleted = client.delete("/users", headers=bearer(admin))
+    assert deleted.get_json() == {"message": "2 row(s) deleted"}
+    assert client.get("/users", headers=bearer(admin)).get_json() == {
+        "users": [{"username": "root"}]
+    }
+    assert message(client.get("/activesurveys")) == "There are no active surveys"
+    assert client.get("/getsurveys", headers=bearer(alice)).status_code == 401
+
+
+def test_due_dates_are_utc(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    _survey(client, access, duedate=soon)
+    assert _surveys(client, access)[0]["dueDate"] == soon
+    assert len(client.get("/activesurveys").get_json()["surveys"]) == 1
+
+
+def test_one_per_respondent_surveys_take_no_anonymous_replies(
+    app: Flask, client: FlaskClient
+) -> None:
+    from plugboard_surveys._service import get_survey, update_survey
+
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    survey_id = _surveys(client, access)[0]["id"]
+    with app.app_context():
+        update_survey(get_survey(survey_id), one_per_respondent=True)
+    colour = _question_ids(client, survey_id)[0]
+    refused = client.post("/addreply", headers={"idQuestion": str(colour)}, json={"reply": "red"})
+    assert (refused.status_code, message(refused)) == (
+        200,
+        "Survey takes one answer per respondent: answer it logged in",
+    )
+    assert _surveys(client, access)[0]["subCount"] == 0
+
+
+def test_nul_characters_are_refused_not_a_500(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    colour = _question_ids(client, _surveys(client, access)[0]["id"])[0]
+    reply = client.post("/addreply", headers={"idQuestion": str(colour)}, json={"reply": "a\x00b"})
+    assert reply.status_code == 400
+    assert set(reply.get_json()["message"]) == {"reply"}
+    survey = client.post(
+        "/addsurvey",
+        headers=bearer(access, name="Nul", duedate=DUE),
+        json={"questions": [{"content": "x", "type": "radio", "replyContent": ["a\x00"]}]},
+    )
+    assert survey.status_code == 400
+    assert _surveys(client, access)[0]["subCount"] == 0
