@@ -1,6 +1,6 @@
 """The Plugboard demo: a small app built from the bundled plugins.
 
-    python3 dev.py run                       # or, with the virtualenv set up:
+    python3 dev.py demo                      # or, with the virtualenv set up:
     .venv/bin/flask --app examples/demo.py run
 
 Then open http://127.0.0.1:5000. Every response carries the timer's ``X-Request-Time``
