@@ -71,6 +71,7 @@ from _harness import BARE, RESULTS
 
 from flask_plugboard.db import get_db, upgrade_database
 from flask_plugboard.plugins.auth import register_user
+from flask_plugboard.testing import postgres_schema, schema_url
 from plugboard_surveys import QuestionDraft, create_app, create_survey
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,16 +159,8 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def _schema(url: str) -> Iterator[str]:
     """A PostgreSQL schema of this run's; the DATABASE_URL that names it."""
-    name = f"bench_surveys_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-    try:
-        yield f"{url}?options=-csearch_path%3D{name}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(url, "bench_surveys") as name:
+        yield schema_url(url, name)
 
 
 def _seed(database_url: str, instance: Path) -> Seeded:

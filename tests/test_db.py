@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from flask_plugboard.db import (
     session,
     upgrade_database,
 )
+from flask_plugboard.testing import postgres_schema
 
 TESTS = Path(__file__).resolve().parent
 NOTES_MIGRATIONS = TESTS / "fixture_plugins" / "notes" / "migrations"
@@ -68,20 +68,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         engine.dispose()
         return
     url = request.getfixturevalue("postgres_url")
-    # A schema per test keeps parallel and repeated runs apart.
-    schema = f"plugboard_test_{uuid.uuid4().hex[:12]}"
-    options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine = sa.create_engine(url, **options)
-    try:
-        yield Database(url, options, engine)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(url) as schema:
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+        engine = sa.create_engine(url, **options)
+        try:
+            yield Database(url, options, engine)
+        finally:
+            engine.dispose()
 
 
 MakeApp = Callable[..., Flask]

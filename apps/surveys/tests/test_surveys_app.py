@@ -173,11 +173,7 @@ def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
 def test_flask_db_upgrade_prepares_the_database(
     tmp_path: Path, plugboard_database: dict[str, Any]
 ) -> None:
-    url = plugboard_database["SQLALCHEMY_DATABASE_URI"]
-    options = plugboard_database.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args", {})
-    if options:  # the test's own PostgreSQL schema, by URL as an operator would write it
-        schema = options["options"].removeprefix("-csearch_path=")
-        url = f"{url}?options=-csearch_path%3D{schema}"
+    url = plugboard_database["SQLALCHEMY_DATABASE_URI"]  # on PostgreSQL, naming its schema
     done = _flask(tmp_path, "db", "upgrade", DATABASE_URL=url)
     assert done.returncode == 0, done.stderr
     assert "surveys: upgraded" in done.stdout + done.stderr

@@ -33,6 +33,7 @@ from flask import Flask
 from packaging.version import Version
 
 from flask_plugboard.db import session
+from flask_plugboard.testing import postgres_schema, schema_url
 from plugboard_surveys import Submission, Survey, create_app
 from plugboard_surveys._service import set_active
 from surveys_support import PASSWORD, dispose, surveys_app
@@ -190,16 +191,8 @@ def database_url(
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'surveys.sqlite'}"
         return
     url: str = request.getfixturevalue("postgres_url")
-    schema = f"surveys_concurrency_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(url, "surveys_concurrency") as schema:
+        yield schema_url(url, schema)
 
 
 @pytest.fixture(scope="module")

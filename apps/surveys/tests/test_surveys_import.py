@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from flask_plugboard.db import session
 from flask_plugboard.plugins.auth import User, find_user
 from flask_plugboard.plugins.auth._service import _checked_username
+from flask_plugboard.testing import postgres_schema, schema_url
 from plugboard_surveys import Submission, Survey
 from plugboard_surveys._flaskforms import email_for, hash_usable, username_for
 from plugboard_surveys._import import ImportFailed, ImportReport, import_flaskforms
@@ -104,22 +105,16 @@ def _sqlite_old(tmp_path: Path) -> Iterator[OldDatabase]:
 
 
 def _postgres_old(postgres_url: str) -> Iterator[OldDatabase]:
-    schema = f"flaskforms_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    # A password (trust authentication ignores it) that must never be shown or stored;
-    # "postgresql://" names no driver: the import takes psycopg 3 for it.
-    server = sa.make_url(postgres_url).set(password="hunter2-old").set(drivername="postgresql")
-    url = f"{server.render_as_string(hide_password=False)}?options=-csearch_path%3D{schema}"
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        yield OldDatabase(url, engine)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(postgres_url, "flaskforms") as schema:
+        # A password (trust authentication ignores it) that must never be shown or
+        # stored; "postgresql://" names no driver: the import takes psycopg 3 for it.
+        server = sa.make_url(postgres_url).set(password="hunter2-old").set(drivername="postgresql")
+        url = schema_url(server.render_as_string(hide_password=False), schema)
+        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            yield OldDatabase(url, engine)
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture

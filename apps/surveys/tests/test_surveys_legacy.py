@@ -136,12 +136,8 @@ def test_logout_refresh_revokes_the_whole_login(client: FlaskClient) -> None:
     assert message(client.post("/logout/refresh", headers=bearer(refresh))) == (
         "Refresh token has been revoked"
     )
-    for token in (refresh, tokens["access_token"]):
-        response = client.post("/token/refresh", headers=bearer(token))
-        assert response.status_code in (401, 422)
-    assert client.post("/token/refresh", headers=bearer(refresh)).get_json() == {
-        "msg": "Token has been revoked"
-    }
+    again = client.post("/token/refresh", headers=bearer(refresh))
+    assert (again.status_code, again.get_json()) == (401, {"msg": "Token has been revoked"})
     assert client.get("/getsurveys", headers=bearer(tokens["access_token"])).status_code == 401
 
 
@@ -155,28 +151,24 @@ def test_token_refresh_keeps_the_refresh_token_usable(client: FlaskClient) -> No
         assert client.get("/getsurveys", headers=bearer(access)).status_code == 200
 
 
+BAD_HEADER = "Bad Authorization header. Expected value 'Bearer <JWT>'"
+
+
 @pytest.mark.parametrize(
-    ("path", "headers", "status", "text"),
+    ("headers", "status", "text"),
     [
-        ("/getsurveys", {}, 401, "Missing Authorization Header"),
-        ("/getsurveys", {"Authorization": "Token abc"}, 422, None),
-        ("/getsurveys", {"Authorization": "Bearer"}, 422, None),
-        ("/getsurveys", {"Authorization": "Bearer not.a.jwt"}, 422, None),
+        ({}, 401, "Missing Authorization Header"),
+        ({"Authorization": "Token abc"}, 422, BAD_HEADER),
+        ({"Authorization": "Bearer"}, 422, BAD_HEADER),
+        ({"Authorization": "Bearer a b"}, 422, BAD_HEADER),
+        ({"Authorization": "Bearer abc"}, 422, "Not enough segments"),
     ],
 )
 def test_token_errors_speak_flask_jwt_extended_3(
-    client: FlaskClient, path: str, headers: dict[str, str], status: int, text: str | None
+    client: FlaskClient, headers: dict[str, str], status: int, text: str
 ) -> None:
-    response = client.get(path, headers=headers)
-    assert response.status_code == status
-    body = response.get_json()
-    assert set(body) == {"msg"}
-    if text is not None:
-        assert body["msg"] == text
-    if headers.get("Authorization", "").startswith("Token") or headers.get("Authorization") == (
-        "Bearer"
-    ):
-        assert body["msg"] == "Bad Authorization header. Expected value 'Bearer <JWT>'"
+    response = client.get("/getsurveys", headers=headers)
+    assert (response.status_code, response.get_json()) == (status, {"msg": text})
 
 
 def test_wrong_token_types_are_named_as_before(client: FlaskClient) -> None:

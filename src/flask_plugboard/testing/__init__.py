@@ -22,6 +22,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import secrets
@@ -41,7 +42,15 @@ from .._host import Plugboard
 from .._state import get_state
 from ..plugin import Plugin
 
-__all__ = ["POSTGRES_URL", "REDIS_URL", "HookCall", "HookRecorder", "build_app"]
+__all__ = [
+    "POSTGRES_URL",
+    "REDIS_URL",
+    "HookCall",
+    "HookRecorder",
+    "build_app",
+    "postgres_schema",
+    "schema_url",
+]
 
 #: The PostgreSQL and Redis servers that database and Redis tests use.
 POSTGRES_URL = os.environ.get(
@@ -218,28 +227,40 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+@contextlib.contextmanager
+def postgres_schema(url: str, prefix: str = "plugboard_test") -> Iterator[str]:
+    """A new, empty schema on the PostgreSQL server at ``url``, dropped with everything in
+    it afterwards; yields its name. A schema per test keeps parallel and repeated runs
+    apart; name it in a URL with :func:`schema_url`."""
+    import sqlalchemy as sa
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def schema_url(url: str, schema: str) -> str:
+    """``url`` with its connections on ``schema`` (psycopg's ``-csearch_path`` option), as
+    an operator's DATABASE_URL would name it."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def plugboard_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Config of a database the test owns: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
         yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite'}"}
         return
-    import sqlalchemy as sa
-
     url = request.getfixturevalue("postgres_url")
-    schema = f"plugboard_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-        }
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(url) as schema:
+        yield {"SQLALCHEMY_DATABASE_URI": schema_url(url, schema)}
 
 
 def pytest_configure(config: pytest.Config) -> None:
