@@ -66,13 +66,19 @@ def test_dashboard_in_chromium(base_url: str) -> None:
         page.wait_for_selector("#stats-dashboard[data-loaded=true]")
         row = page.locator(f'tr[data-endpoint="{ITEM}"]')
         assert row.locator(".sd-count").inner_text() == "37"
-        traffic = page.locator("#sd-chart-traffic")
-        first_total = int(traffic.get_attribute("data-total") or 0)
-        first_errors = int(traffic.get_attribute("data-errors") or 0)
+        # Read together, in one turn of the page's event loop: a poll landing between
+        # two separate reads would redraw one chart and not yet the other.
+        first_total, first_errors, histogram_total = page.evaluate(
+            """() => {
+                const traffic = document.querySelector("#sd-chart-traffic");
+                const histogram = document.querySelector("#sd-chart-histogram");
+                return [traffic.dataset.total, traffic.dataset.errors, histogram.dataset.total]
+                    .map((value) => Number(value || 0));
+            }"""
+        )
         bars = page.locator("#sd-chart-traffic rect.sd-bar").count()
         latency_points = int(page.locator("#sd-chart-latency").get_attribute("data-points") or 0)
         lines = page.locator("#sd-chart-latency path.sd-line").count()
-        histogram_total = int(page.locator("#sd-chart-histogram").get_attribute("data-total") or 0)
         unmatched = page.locator('tr[data-endpoint="<unmatched>"] .sd-count').inner_text()
         collectors = page.locator("#sd-collectors").locator("xpath=..").text_content() or ""
         slowest = page.locator("#sd-slowest").inner_text()
