@@ -19,6 +19,7 @@ def test_exported_names_are_pinned() -> None:
         "__version__",
         "add_server_timing",
         "admin_guard",
+        "admin_pages",
         "get_state",
         "hookimpl",
         "hookspec",

@@ -417,6 +417,10 @@ def test_pages_are_not_cached_framed_or_leaked_as_referer(app: Flask, path: str)
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
     html = text(response)
     assert "<script" not in html and "style=" not in html and "<style" not in html
     assert "/auth/_static/auth/auth.css?v=" in html

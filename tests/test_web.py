@@ -399,6 +399,33 @@ def test_access_hook_saying_no_is_a_403_as_json_or_html() -> None:
     assert allowed.status_code == 200
 
 
+class Reports(Plugin):
+    name = "reports"
+
+    def blueprint(self, app: Flask, settings: None) -> Blueprint:
+        bp = plugin_blueprint(self, __name__, url_prefix="/admin/reports")
+        bp.add_url_rule("/", "index", lambda: "reports")
+        return bp
+
+    @hookimpl
+    def plugboard_admin_links(self) -> list[tuple[str, str]]:
+        return [("Reports", "reports.index")]
+
+
+def test_admin_pages_lists_what_the_request_may_see_for_an_apps_navigation() -> None:
+    app = build_app([Deny, Reports], ADMIN)
+
+    with app.test_request_context("/", headers={"X-Admin": "yes"}):
+        allowed = flask_plugboard.admin_pages()
+    with app.test_request_context("/"):
+        denied = flask_plugboard.admin_pages()
+    with build_app([Reports]).test_request_context("/"):
+        admin_off = flask_plugboard.admin_pages()
+
+    assert allowed == [("Plugins", "/admin/plugins"), ("Reports", "/admin/reports/")]
+    assert denied == [] and admin_off == []
+
+
 def test_access_fails_closed_when_the_deciding_plugin_breaks() -> None:
     raising = build_app([RaisingGate], ADMIN).test_client()
     response = raising.get("/admin/plugins.json")

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from ._admin import admin_guard
+from ._admin import admin_guard, admin_pages
 from ._host import Plugboard
 from ._settings import setting
 from ._state import PlugboardState, PluginRecord, get_state
@@ -29,6 +29,7 @@ from .server_timing import add_server_timing
 
 __all__ = [
     "admin_guard",
+    "admin_pages",
     "Plugboard",
     "PlugboardError",
     "PlugboardState",

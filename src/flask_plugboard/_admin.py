@@ -32,7 +32,7 @@ from ._listing import plugins_listing
 from ._state import EXTENSION_KEY, PlugboardState, PluginRecord, get_state
 from ._web import PluginBlueprint
 
-__all__ = ["admin_denied", "admin_guard", "install_admin"]
+__all__ = ["admin_denied", "admin_guard", "admin_pages", "install_admin"]
 
 logger = logging.getLogger("flask_plugboard")
 
@@ -160,6 +160,19 @@ def _admin_links(state: PlugboardState) -> list[tuple[str, str]]:
                     exc,
                 )
     return links
+
+
+def admin_pages() -> list[tuple[str, str]]:
+    """The admin pages the current request may see, as ``(label, URL)`` pairs, for an
+    app's own navigation: the plugins page, then the pages plugins add with the
+    ``plugboard_admin_links`` hook. Empty when the admin pages are off
+    (``PLUGBOARD_ADMIN``) or :func:`admin_denied` says no."""
+    state: PlugboardState | None = current_app.extensions.get(EXTENSION_KEY)
+    if state is None or "plugboard.plugins" not in current_app.view_functions:
+        return []
+    if admin_denied(state) is not None:
+        return []
+    return [("Plugins", url_for("plugboard.plugins")), *_admin_links(state)]
 
 
 def _setting_rows(record: PluginRecord, values: dict[str, Any] | None) -> list[dict[str, Any]]:

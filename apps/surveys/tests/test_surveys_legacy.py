@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_plugboard.plugins.auth import add_role, delete_user, find_user
+from plugboard_surveys import _service as service
 from surveys_support import PASSWORD, bearer, legacy_register, message
 
 DUE = "2099-12-31 10:11:12"
@@ -399,6 +400,35 @@ def test_addreply_keeps_json_values_and_counts_submissions(client: FlaskClient) 
         {"id": age, "type": "number", "votes": 1, "content": "Your age", "answers": [42]},
         {"id": text, "type": "text", "votes": 1, "content": "Anything else?", "answers": ["hi"]},
     ]
+
+
+def test_activesurveys_shows_each_reply_at_once_as_getsurveys_does(client: FlaskClient) -> None:
+    # The two listings are read differently (rows for the public one): same wire format,
+    # and no stale subCount.
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    survey_id = _surveys(client, access)[0]["id"]
+    for count in (1, 2):
+        reply = client.post(
+            "/addreply", headers={"idQuestion": str(_question_ids(client, survey_id)[0])},
+            json={"reply": "red"},
+        )
+        assert message(reply) == "Reply was added"
+        listed = client.get("/activesurveys").get_json()["surveys"]
+        assert listed == _surveys(client, access)
+        assert listed[0]["subCount"] == count
+
+
+def test_getsurveyquestions_follows_the_order_of_the_questions(
+    app: Flask, client: FlaskClient
+) -> None:
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    survey_id = _surveys(client, access)[0]["id"]
+    ids = _question_ids(client, survey_id)
+    with app.app_context():
+        service.reorder_questions(service.get_survey(survey_id), ids[::-1])
+    assert _question_ids(client, survey_id) == ids[::-1]
 
 
 def test_addreply_from_a_form_or_query(client: FlaskClient) -> None:

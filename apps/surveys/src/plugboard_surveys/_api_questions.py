@@ -216,7 +216,7 @@ def _submit(survey_id: int, body: NewSubmission) -> Reply:
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
     created = SubmissionCreated(
-        id=submission.id, survey_id=survey.id, created_at=submission.created_at
+        id=submission.id, survey_id=survey_id, created_at=submission.created_at
     )
     return created, 201
 

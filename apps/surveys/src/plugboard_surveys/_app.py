@@ -137,6 +137,8 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         APIDOCS_TITLE="Surveys",
         APIDOCS_DESCRIPTION="Create surveys and questions, collect answers, see the results.",
         STATS_LOGGER="",
+        # After logging in, an owner lands on the dashboard of their surveys.
+        AUTH_HOME="/surveys",
     )
     app.config.update(config_from_env(environ))
     app.config.update(config or {})
@@ -144,7 +146,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     os.makedirs(app.instance_path, exist_ok=True)
     app.register_error_handler(HTTPException, _json_error)
     Plugboard(app)
-    if "apidocs.ui" in app.view_functions:
-        # The front door, until the service has pages of its own: the API's documentation.
+    if "surveys.home" not in app.view_functions and "apidocs.ui" in app.view_functions:
+        # Without the pages (SURVEYS_PAGES off), the front door is the API's documentation.
         app.add_url_rule("/", "index", lambda: redirect(url_for("apidocs.ui")))
     return app

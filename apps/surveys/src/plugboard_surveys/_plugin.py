@@ -1,5 +1,5 @@
 """The surveys plugin: its models and migrations, the legacy endpoints, the API v1, the
-health endpoints and the ``flask surveys`` commands."""
+web pages, the health endpoints and the ``flask surveys`` commands."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from ._cli import surveys_group
 from ._health import add_health
 from ._legacy import add_legacy
 from ._models import Base
+from ._pages import add_pages
 from ._settings import SurveysSettings
 from ._version import __version__
 
@@ -23,7 +24,8 @@ __all__ = ["Surveys"]
 
 
 class Surveys(Plugin):
-    """Surveys, questions and submissions; the old backend's endpoints and the API v1."""
+    """Surveys, questions and submissions; the old backend's endpoints, the API v1 and
+    the web pages."""
 
     name = "surveys"
     version = __version__
@@ -45,6 +47,8 @@ class Surveys(Plugin):
             add_legacy(bp, settings, app.extensions["auth"].get_settings(app))
         if settings.api:
             add_api(bp, settings)
+        if settings.pages:
+            add_pages(bp, settings)
         return bp
 
     @hookimpl

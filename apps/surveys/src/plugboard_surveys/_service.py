@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
 from flask_plugboard.db import session
 from flask_plugboard.plugins.auth import User, is_admin
@@ -41,13 +41,18 @@ __all__ = [
     "QuestionDraft",
     "active_surveys",
     "add_question",
+    "check_answers",
+    "check_question_input",
+    "check_survey_input",
     "create_survey",
     "delete_question",
     "delete_survey",
     "get_question",
     "get_survey",
+    "has_answered",
     "legacy_question",
     "legacy_reply",
+    "may_change",
     "owned_survey",
     "owner_surveys",
     "reorder_questions",
@@ -196,7 +201,12 @@ def owned_survey(survey_id: int, user: User | None, *, load_questions: bool = Tr
 
 
 def _may_change(survey: Survey, user: User | None) -> bool:
-    return user is not None and (survey.owner_id == user.id or is_admin(user))
+    return may_change(survey.owner_id, user)
+
+
+def may_change(owner_id: int, user: User | None) -> bool:
+    """Whether ``user`` may change (and so always see) a survey ``owner_id`` owns."""
+    return user is not None and (owner_id == user.id or is_admin(user))
 
 
 def get_question(survey: Survey, question_id: int) -> Question:
@@ -324,6 +334,23 @@ def delete_survey(survey: Survey) -> None:
         db.execute(sa.delete(Survey).where(Survey.id == survey.id))
 
 
+def check_survey_input(*, name: Any, description: Any = "") -> list[FieldError]:
+    """What :func:`create_survey` would refuse in a name and description, writing
+    nothing: a form with errors of its own shows these beside them, all at once."""
+    errors: list[FieldError] = []
+    _text(errors, "name", name, MAX_NAME, blank=False)
+    _text(errors, "description", description, MAX_DESCRIPTION, blank=True)
+    return errors
+
+
+def check_question_input(draft: QuestionDraft) -> list[FieldError]:
+    """What :func:`add_question` would refuse in ``draft`` (fields ``question.*``),
+    writing nothing."""
+    errors: list[FieldError] = []
+    _question(draft, "question", errors)
+    return errors
+
+
 # -- questions -----------------------------------------------------------------------------
 
 
@@ -444,6 +471,35 @@ def _renumber(order: Sequence[Question]) -> None:
 # -- answers -------------------------------------------------------------------------------
 
 
+def check_answers(
+    survey: Survey, answers: Mapping[int, Any]
+) -> tuple[list[tuple[Question, kinds.Checked]], list[FieldError]]:
+    """``answers`` checked against ``survey``'s questions, writing nothing: each given
+    answer with its question, and the errors (``answers.<question id>``) of every bad
+    one. What :func:`submit` stores, or refuses; a form shows these errors at once."""
+    errors: list[FieldError] = []
+    by_id = {q.id: q for q in survey.questions}
+    for question_id in answers:
+        if question_id not in by_id:
+            errors.append((f"answers.{question_id}", f"survey {survey.id} has no such question"))
+    checked: list[tuple[Question, kinds.Checked]] = []
+    for question in survey.questions:
+        try:
+            answer = kinds.check_answer(
+                question.kind,
+                question.options if question.kind in kinds.CHOICE_KINDS else None,
+                question.settings or {},
+                question.required,
+                answers.get(question.id),
+            )
+        except kinds.InvalidAnswer as exc:
+            errors.append((f"answers.{question.id}", str(exc)))
+            continue
+        if answer is not None:
+            checked.append((question, answer))
+    return checked, errors
+
+
 def submit(
     survey: Survey, answers: Mapping[int, Any], user: User | None = None
 ) -> Submission:
@@ -456,26 +512,8 @@ def submit(
     survey is checked open in the same statement that counts the submission, and the
     one-per-respondent rule is a unique constraint.
     """
-    errors: list[FieldError] = []
-    by_id = {q.id: q for q in survey.questions}
-    for question_id in answers:
-        if question_id not in by_id:
-            errors.append((f"answers.{question_id}", f"survey {survey.id} has no such question"))
-    rows: list[Answer] = []
-    for question in survey.questions:
-        try:
-            checked = kinds.check_answer(
-                question.kind,
-                question.options if question.kind in kinds.CHOICE_KINDS else None,
-                question.settings or {},
-                question.required,
-                answers.get(question.id),
-            )
-        except kinds.InvalidAnswer as exc:
-            errors.append((f"answers.{question.id}", str(exc)))
-            continue
-        if checked is not None:
-            rows.append(_answer(question, checked))
+    checked, errors = check_answers(survey, answers)
+    rows = [_answer(question, answer) for question, answer in checked]
     if errors:
         raise InvalidInput(errors)
     key = None
@@ -498,7 +536,8 @@ def legacy_reply(question_id: int, value: Any) -> Submission | None:
     if errors:
         raise InvalidInput(errors)
     db = session()
-    question = db.get(Question, question_id)
+    # With its survey, in the same query: one round trip to the database, not two.
+    question = db.get(Question, question_id, options=[joinedload(Question.survey)])
     if question is None:
         return None
     if question.survey.one_per_respondent:
@@ -510,42 +549,82 @@ def legacy_reply(question_id: int, value: Any) -> Submission | None:
     return _store(question.survey_id, [_answer(question, checked)], None, None)
 
 
-def _answer(question: Question, checked: kinds.Checked) -> Answer:
-    return Answer(
-        question_id=question.id,
-        value=checked.value,
-        number=checked.number,
-        choices=[Choice(option=i, question_id=question.id) for i in checked.choices],
+@dataclasses.dataclass(frozen=True)
+class _NewAnswer:
+    """An answer to insert: :class:`Answer`'s columns, and its chosen options."""
+
+    question_id: int
+    value: Any
+    number: float | None
+    choices: tuple[int, ...]
+
+
+def _answer(question: Question, checked: kinds.Checked) -> _NewAnswer:
+    return _NewAnswer(question.id, checked.value, checked.number, tuple(checked.choices))
+
+
+# A submission is written with Core statements, built once: the ORM's unit of work (an
+# instance per answer and per choice, then a flush sorting them out) took about 40% of a
+# submission's time (bench/bench_surveys_load.py), for rows nothing reads back.
+_survey_table = cast(sa.Table, Survey.__table__)
+_submission_table = cast(sa.Table, Submission.__table__)
+_answer_table = cast(sa.Table, Answer.__table__)
+_COUNT = (
+    sa.update(_survey_table)
+    .where(
+        _survey_table.c.id == sa.bindparam("survey_id"),
+        _survey_table.c.is_active.is_(True),
+        sa.or_(_survey_table.c.due_at.is_(None), _survey_table.c.due_at > sa.bindparam("now")),
     )
+    .values(submission_count=_survey_table.c.submission_count + 1)
+)
+_NEW_SUBMISSION = sa.insert(_submission_table).returning(_submission_table.c.id)
+_NEW_ANSWERS = sa.insert(_answer_table).returning(
+    _answer_table.c.id, sort_by_parameter_order=True
+)
+_NEW_CHOICES = sa.insert(cast(sa.Table, Choice.__table__))
+
+
+def _insert_answers(db: Session, submission_id: int, rows: Sequence[_NewAnswer]) -> list[int]:
+    """Insert the answers; their ids, in the order of ``rows``."""
+    params = [
+        {"submission_id": submission_id, "question_id": r.question_id, "value": r.value,
+         "number": r.number}
+        for r in rows
+    ]
+    if len(params) > 1 and not (
+        db.connection().dialect.insert_executemany_returning_sort_by_parameter_order
+    ):
+        # SQLite before 3.35 returns no ids from a batch: one statement per answer.
+        return [db.execute(_NEW_ANSWERS, p).scalar_one() for p in params]
+    return list(db.execute(_NEW_ANSWERS, params).scalars())
 
 
 def _store(
-    survey_id: int, rows: list[Answer], user: User | None, key: str | None
+    survey_id: int, rows: list[_NewAnswer], user: User | None, key: str | None
 ) -> Submission:
     db = session()
     now = utcnow()
+    user_id = None if user is None else user.id
     try:
-        counted = db.execute(
-            sa.update(Survey)
-            .where(
-                Survey.id == survey_id,
-                Survey.is_active.is_(True),
-                sa.or_(Survey.due_at.is_(None), Survey.due_at > now),
-            )
-            .values(submission_count=Survey.submission_count + 1),
-            execution_options={"synchronize_session": False},
-        )
+        counted = db.execute(_COUNT, {"survey_id": survey_id, "now": now})
         if cast("sa.CursorResult[Any]", counted).rowcount != 1:
             db.rollback()
             raise SurveyClosed(f"survey {survey_id} is closed: it takes no more answers")
-        submission = Submission(
-            survey_id=survey_id,
-            user_id=None if user is None else user.id,
-            respondent_key=key,
-            created_at=now,
-            answers=rows,
-        )
-        db.add(submission)
+        submission_id = db.execute(
+            _NEW_SUBMISSION,
+            {"survey_id": survey_id, "user_id": user_id, "respondent_key": key,
+             "created_at": now},
+        ).scalar_one()
+        if rows:
+            answer_ids = _insert_answers(db, submission_id, rows)
+            choices = [
+                {"answer_id": answer_id, "option": option, "question_id": row.question_id}
+                for answer_id, row in zip(answer_ids, rows, strict=True)
+                for option in row.choices
+            ]
+            if choices:
+                db.execute(_NEW_CHOICES, choices)
         db.commit()
     except IntegrityError:
         db.rollback()
@@ -557,4 +636,24 @@ def _store(
     except BaseException:
         db.rollback()
         raise
+    # The row just written, as an instance of the session without reading it back: its
+    # answers load when asked for.
+    submission = Submission(
+        id=submission_id, survey_id=survey_id, user_id=user_id, respondent_key=key,
+        created_at=now,
+    )
+    make_transient_to_detached(submission)
+    db.add(submission)
     return submission
+
+
+def has_answered(survey: Survey, user: User | None) -> bool:
+    """Whether ``user`` has answered the one-per-respondent ``survey`` already (False for
+    anyone else): a page then says so before the respondent fills the form in for nothing.
+    :func:`submit` stays the judge (the unique constraint), this is only a courtesy."""
+    if user is None or not survey.one_per_respondent:
+        return False
+    query = sa.select(Submission.id).where(
+        Submission.survey_id == survey.id, Submission.respondent_key == f"user:{user.id}"
+    )
+    return session().scalars(query.limit(1)).first() is not None

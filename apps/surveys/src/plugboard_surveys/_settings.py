@@ -29,6 +29,17 @@ class SurveysSettings:
         doc="With the ratelimit plugin: submissions (and legacy replies) allowed per client "
         "address. Empty: no such limit.",
     )
+    pages: bool = setting(
+        True,
+        doc="Serve the web pages: the home page at /, each survey's public page at "
+        "/s/<id>, and the owners' pages under /surveys (login through auth's pages).",
+    )
+    content_security_policy: str = setting(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        doc="The Content-Security-Policy header of the pages. They use no inline script "
+        "or style, so the default allows nothing but this site's own files.",
+    )
     health: bool = setting(
         True,
         doc="Serve /healthz (the process answers) and /readyz (the database, and Redis "

@@ -157,6 +157,10 @@ def _render(template: str, status: int = 200, **context: object) -> BaseResponse
     headers.setdefault("Cache-Control", "no-store")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    policy = get_auth_state().settings.content_security_policy
+    if policy:
+        headers.setdefault("Content-Security-Policy", policy)
     return response
 
 
