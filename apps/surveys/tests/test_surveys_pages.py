@@ -8,10 +8,13 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import Markup
 
+from flask_plugboard import Plugin, hookimpl
 from flask_plugboard.db import session
 from flask_plugboard.plugins.auth import User
 from pages_support import assert_no_inline_code, logged_in, make_user
+from plugboard_surveys import PLUGINS
 from plugboard_surveys._models import Survey
 from plugboard_surveys._page_support import format_datetime
 from plugboard_surveys._service import create_survey
@@ -72,6 +75,29 @@ def test_administrators_get_the_plugins_page_and_the_stats_dashboard_in_the_navi
     assert 'href="/admin/stats/dashboard"' in html
     assert client.get("/admin/plugins").status_code == 200
     assert client.get("/admin/stats/dashboard").status_code == 200
+
+
+class HelpLink(Plugin):
+    """Another plugin's link in the service's navigation, through the surveys_nav slot."""
+
+    name = "helplink"
+
+    @hookimpl
+    def plugboard_template_slot(self, slot: str, context: dict[str, object]) -> Markup | None:
+        if slot != "surveys_nav":
+            return None
+        return Markup('<li><a href="/help">Help</a></li>')
+
+
+def test_other_plugins_add_links_to_the_navigation_through_its_slot(
+    make_surveys_app: Callable[..., Flask],
+) -> None:
+    app = make_surveys_app(PLUGBOARD_PLUGINS=[*PLUGINS, "test_surveys_pages:HelpLink"])
+
+    for path in ("/", "/auth/login"):
+        html = app.test_client().get(path).get_data(as_text=True)
+        nav = html[html.index('<nav class="sv-nav"') : html.index("</nav>")]
+        assert '<li><a href="/help">Help</a></li>' in nav, path
 
 
 def test_auth_pages_share_the_services_layout_and_policy(client: FlaskClient) -> None:
