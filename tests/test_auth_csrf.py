@@ -68,6 +68,8 @@ def test_logout_without_the_right_token_is_refused_and_nothing_happens(
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert response.mimetype == "text/html"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert response.headers["Cache-Control"] == "no-store"
     assert logged_in_as(app, client) == "alice"
 
 

@@ -20,11 +20,13 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Flask, jsonify, render_template, request, session
+from flask import Flask, jsonify, make_response, render_template, request, session
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateNotFound
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest
+
+from ._headers import page_headers
 
 __all__ = [
     "CSRF_FIELD",
@@ -126,7 +128,8 @@ def _refused(error: CSRFError) -> ResponseReturnValue:
         response.status_code = 400
         return response
     try:
-        return render_template("auth/error.html", title="Form expired", message=message), 400
+        page = render_template("auth/error.html", title="Form expired", message=message)
+        return page_headers(make_response(page, 400))
     except TemplateNotFound:  # auth serves no pages here (AUTH_PAGES and AUTH_API off)
         return message, 400, {"Content-Type": "text/plain; charset=utf-8"}
 

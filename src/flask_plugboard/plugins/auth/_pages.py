@@ -35,6 +35,7 @@ from ._abuse import cap_body, login_limits
 from ._api import token_places
 from ._csrf import csrf_protect
 from ._errors import AuthError, PasswordPolicyError
+from ._headers import page_headers
 from ._identity import current_user, login_required, unauthorized
 from ._models import User, utcnow
 from ._next import is_safe_path, safe_next
@@ -150,18 +151,7 @@ def _after(target: str) -> BaseResponse:
 
 
 def _render(template: str, status: int = 200, **context: object) -> BaseResponse:
-    response = make_response(render_template(template, **context), status)
-    headers = response.headers
-    # Pages with a form token or a reset token in the URL: never cached, never framed
-    # (clickjacking), never sent as a Referer to another site.
-    headers.setdefault("Cache-Control", "no-store")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    policy = get_auth_state().settings.content_security_policy
-    if policy:
-        headers.setdefault("Content-Security-Policy", policy)
-    return response
+    return page_headers(make_response(render_template(template, **context), status))
 
 
 def _sentence(exc: Exception) -> str:
