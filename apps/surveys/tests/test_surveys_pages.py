@@ -134,8 +134,11 @@ def test_over_https_pages_ask_browsers_to_keep_to_https(client: FlaskClient) -> 
 def test_an_unknown_survey_gets_a_page_that_says_so(client: FlaskClient) -> None:
     response = client.get("/s/999999", headers={"Accept": "text/html"})
 
+    html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "text/html" in response.content_type
+    assert "<h1>No such survey</h1>" in html and "Check the link you were given." in html
+    assert 'href="/"' in html  # a way on
 
 
 def test_without_the_pages_the_front_door_is_the_api_documentation(
