@@ -38,6 +38,13 @@ def _surveys(client: FlaskClient, token: str) -> list[dict[str, Any]]:
     return list(body["surveys"])
 
 
+def _lunch(client: FlaskClient) -> tuple[str, int]:
+    """Alice's access token and the id of her active survey Lunch (:data:`QUESTIONS`)."""
+    access = legacy_register(client)["access_token"]
+    _survey(client, access)
+    return access, _surveys(client, access)[0]["id"]
+
+
 # -- register and login ------------------------------------------------------------------
 
 
@@ -405,9 +412,7 @@ def test_addreply_keeps_json_values_and_counts_submissions(client: FlaskClient) 
 def test_activesurveys_shows_each_reply_at_once_as_getsurveys_does(client: FlaskClient) -> None:
     # The two listings are read differently (rows for the public one): same wire format,
     # and no stale subCount.
-    access = legacy_register(client)["access_token"]
-    _survey(client, access)
-    survey_id = _surveys(client, access)[0]["id"]
+    access, survey_id = _lunch(client)
     for count in (1, 2):
         reply = client.post(
             "/addreply", headers={"idQuestion": str(_question_ids(client, survey_id)[0])},
@@ -422,13 +427,31 @@ def test_activesurveys_shows_each_reply_at_once_as_getsurveys_does(client: Flask
 def test_getsurveyquestions_follows_the_order_of_the_questions(
     app: Flask, client: FlaskClient
 ) -> None:
-    access = legacy_register(client)["access_token"]
-    _survey(client, access)
-    survey_id = _surveys(client, access)[0]["id"]
-    ids = _question_ids(client, survey_id)
+    _, survey_id = _lunch(client)
+    asked = {"idSurvey": str(survey_id)}
+    before = client.get("/getsurveyquestions", headers=asked).get_json()["questions"]
     with app.app_context():
-        service.reorder_questions(service.get_survey(survey_id), ids[::-1])
-    assert _question_ids(client, survey_id) == ids[::-1]
+        service.reorder_questions(service.get_survey(survey_id), [q["id"] for q in before][::-1])
+    after = client.get("/getsurveyquestions", headers=asked).get_json()["questions"]
+    assert after == before[::-1]
+
+
+def test_getsurveyquestions_shows_an_inactive_survey_to_its_owner_and_admins_only(
+    app: Flask, client: FlaskClient
+) -> None:
+    alice = legacy_register(client, "alice")["access_token"]
+    _survey(client, alice, isactive="False")
+    draft = str(_surveys(client, alice)[0]["id"])
+    bob = legacy_register(client, "bob")["access_token"]
+    for headers in ({"idSurvey": draft}, bearer(bob, idSurvey=draft)):
+        assert message(client.get("/getsurveyquestions", headers=headers)) == (
+            "Survey doesn't exist"
+        )
+    for token in (alice, _admin(app, client)):
+        shown = client.get("/getsurveyquestions", headers=bearer(token, idSurvey=draft))
+        assert [q["content"] for q in shown.get_json()["questions"]] == [
+            q["content"] for q in QUESTIONS
+        ]
 
 
 def test_addreply_from_a_form_or_query(client: FlaskClient) -> None:
@@ -543,13 +566,9 @@ def test_due_dates_are_utc(client: FlaskClient) -> None:
 def test_one_per_respondent_surveys_take_no_anonymous_replies(
     app: Flask, client: FlaskClient
 ) -> None:
-    from plugboard_surveys._service import get_survey, update_survey
-
-    access = legacy_register(client)["access_token"]
-    _survey(client, access)
-    survey_id = _surveys(client, access)[0]["id"]
+    access, survey_id = _lunch(client)
     with app.app_context():
-        update_survey(get_survey(survey_id), one_per_respondent=True)
+        service.update_survey(service.get_survey(survey_id), one_per_respondent=True)
     colour = _question_ids(client, survey_id)[0]
     refused = client.post("/addreply", headers={"idQuestion": str(colour)}, json={"reply": "red"})
     assert (refused.status_code, message(refused)) == (

@@ -91,12 +91,12 @@ def send(client: FlaskClient, survey_id: int, form: dict[str, Any]) -> TestRespo
 def stored(app: Flask, survey_id: int) -> list[dict[str, Any]]:
     """The survey's submissions: each one's answers by the question's kind."""
     with app.app_context():
+        kinds = {q.id: q.kind for q in session().scalars(sa.select(Question))}
         query = sa.select(Submission).where(Submission.survey_id == survey_id)
-        found = []
-        for submission in session().scalars(query):
-            kinds = {q.id: q.kind for q in session().scalars(sa.select(Question))}
-            found.append({kinds[a.question_id]: a.value for a in submission.answers})
-        return found
+        return [
+            {kinds[a.question_id]: a.value for a in submission.answers}
+            for submission in session().scalars(query)
+        ]
 
 
 def text(response: TestResponse) -> str:
@@ -300,8 +300,10 @@ def test_answers_without_the_csrf_token_are_refused(client: FlaskClient) -> None
     client.get(f"/s/{survey_id}")  # the session has a token, the form does not send it
     response = client.post(f"/s/{survey_id}", data=good_form(names))
     assert response.status_code == 400
+    assert "Form expired" in text(response)
     response = client.post(f"/s/{survey_id}", data={**good_form(names), "csrf_token": "forged"})
     assert response.status_code == 400
+    assert "Form expired" in text(response)
     assert stored(app, survey_id) == []
 
 
@@ -504,10 +506,12 @@ def test_the_api_keeps_its_json_refusal(make_surveys_app: Callable[..., Flask]) 
     survey_id, _ = make_survey(app)
     client = app.test_client()
     url = f"/api/v1/surveys/{survey_id}/submissions"
-    client.post(url, json={"answers": []})
+    assert client.post(url, json={"answers": []}).status_code != 429
     refused = client.post(url, json={"answers": []})
     assert refused.status_code == 429
+    assert refused.mimetype == "application/json"
     assert refused.get_json()["error"] == "rate limit exceeded"
+    assert int(refused.headers["Retry-After"]) > 0
 
 
 # -- reading the form, without an app ------------------------------------------------------

@@ -177,13 +177,32 @@ def _parse_due(value: str) -> dt.datetime:
 
 
 def _survey_json(survey: Survey) -> dict[str, Any]:
+    return _listed_survey(
+        survey.id,
+        survey.name,
+        survey.is_active,
+        survey.due_at,
+        survey.submission_count,
+        survey.description,
+    )
+
+
+def _listed_survey(
+    survey_id: int,
+    name: str,
+    is_active: bool,
+    due_at: dt.datetime | None,
+    count: int,
+    description: str,
+) -> dict[str, Any]:
+    """A survey as the old listings show it; the fields of a :data:`_reads.ActiveSurvey`."""
     return {
-        "id": survey.id,
-        "name": survey.name,
-        "isActive": survey.is_active,
-        "dueDate": legacy_datetime(survey.due_at),
-        "subCount": survey.submission_count,
-        "desc": survey.description,
+        "id": survey_id,
+        "name": name,
+        "isActive": is_active,
+        "dueDate": legacy_datetime(due_at),
+        "subCount": count,
+        "desc": description,
     }
 
 
@@ -364,13 +383,7 @@ def active_surveys() -> Response:
     rows = reads.active_survey_rows()
     if not rows:
         return _message("There are no active surveys")
-    return jsonify(
-        surveys=[
-            {"id": survey_id, "name": name, "isActive": is_active,
-             "dueDate": legacy_datetime(due_at), "subCount": count, "desc": description}
-            for survey_id, name, is_active, due_at, count, description in rows
-        ]
-    )
+    return jsonify(surveys=[_listed_survey(*row) for row in rows])
 
 
 @_refusals

@@ -22,7 +22,16 @@ from flask_plugboard.db import plugin_metadata
 from flask_plugboard.plugins.auth import User
 from flask_plugboard.plugins.auth._models import UTCDateTime, utcnow
 
-__all__ = ["Answer", "Base", "Choice", "ImportedRow", "Question", "Submission", "Survey"]
+__all__ = [
+    "Answer",
+    "Base",
+    "Choice",
+    "ImportedRow",
+    "Question",
+    "Submission",
+    "Survey",
+    "taking_answers",
+]
 
 #: JSON on every database; JSONB on PostgreSQL (compact, and comparable).
 JSONValue = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -69,7 +78,7 @@ class Survey(Base):
     )
 
     def accepts_answers(self, now: dt.datetime | None = None) -> bool:
-        """Active and not past its due date."""
+        """Active and not past its due date (in SQL: :func:`taking_answers`)."""
         when = utcnow() if now is None else now
         return self.is_active and (self.due_at is None or self.due_at > when)
 
@@ -182,3 +191,13 @@ class ImportedRow(Base):
     old_id: Mapped[str] = mapped_column(sa.String(200))
     new_id: Mapped[int | None] = mapped_column()
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def taking_answers(now: Any) -> sa.ColumnElement[bool]:
+    """The rule of :meth:`Survey.accepts_answers` in SQL, for the queries and the counter
+    update that check it in the database: active, and not past due at ``now`` (a time,
+    or a bind parameter of a statement built once)."""
+    columns = Survey.__table__.c
+    return sa.and_(
+        columns.is_active.is_(True), sa.or_(columns.due_at.is_(None), columns.due_at > now)
+    )

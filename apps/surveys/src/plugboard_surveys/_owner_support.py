@@ -8,20 +8,13 @@ from typing import Any, NoReturn
 from flask import abort, flash, redirect, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from flask_plugboard.plugins.auth import User
-
 from ._api_support import login_user
 from ._errors import NotAllowed, NotFound
 from ._models import Question, Survey
 from ._page_support import page_error
 from ._service import get_question, owned_survey
 
-__all__ = ["changed", "not_found", "owner", "owners_question", "owners_survey"]
-
-
-def owner() -> User:
-    """The logged-in user (the views are wrapped in ``login_required``)."""
-    return login_user()
+__all__ = ["changed", "not_found", "owners_question", "owners_survey"]
 
 
 def not_found(what: str = "survey") -> NoReturn:
@@ -40,7 +33,7 @@ def owners_survey(survey_id: int, *, load_questions: bool = True) -> Survey:
     """The survey, when the user may change it (its owner, an administrator); else the
     404 page: whether someone else's survey exists is not the user's business."""
     try:
-        return owned_survey(survey_id, owner(), load_questions=load_questions)
+        return owned_survey(survey_id, login_user(), load_questions=load_questions)
     except (NotFound, NotAllowed):
         not_found()
 

@@ -19,9 +19,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from flask_plugboard.plugins.auth import csrf_protect, login_required
 
 from . import _pages_questions, _pages_results
+from ._api_support import login_user
 from ._errors import InvalidInput
 from ._owner_forms import KIND_LABELS, SURVEY_LABELS, survey_errors, survey_form, survey_typed
-from ._owner_support import changed, owner, owners_survey
+from ._owner_support import changed, owners_survey
 from ._page_support import format_datetime, render_page
 from ._question_form import question_typed
 from ._service import (
@@ -69,11 +70,12 @@ def dashboard() -> BaseResponse:
     page = request.args.get("page", "1")
     # Short digits only: a huge offset overflows the database's integers.
     number = int(page) if page.isdigit() and len(page) < 7 and int(page) > 0 else 1
-    surveys, total = owner_surveys(owner(), offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+    user = login_user()
+    surveys, total = owner_surveys(user, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     if number > pages:  # past the end (surveys were deleted meanwhile): the last page
         number = pages
-        surveys, total = owner_surveys(owner(), offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+        surveys, total = owner_surveys(user, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
     return render_page(
         "surveys/dashboard.html", surveys=surveys, total=total, page=number, pages=pages
     )
@@ -103,7 +105,7 @@ def new_survey() -> BaseResponse:
         if form.errors:
             # Not saved; the service's errors (a blank name...) shown with the page's.
             raise InvalidInput(check_survey_input(**_texts(form.values)))
-        survey = create_survey(owner(), **form.values, is_active=False)
+        survey = create_survey(login_user(), **form.values, is_active=False)
     except InvalidInput as exc:
         errors = {**survey_errors(exc.errors), **form.errors}
         return _survey_page(
@@ -126,7 +128,6 @@ def manage(survey_id: int) -> BaseResponse:
         kind_labels=KIND_LABELS,
         values=question_typed(None),
         errors={},
-        labels={},
         first_error=None,
     )
 

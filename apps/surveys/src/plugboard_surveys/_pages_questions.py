@@ -52,14 +52,7 @@ def _form_page(
 
 
 def _draft(form: Form) -> QuestionDraft:
-    values = form.values
-    return QuestionDraft(
-        kind=values["kind"],
-        content=values["content"],
-        required=values["required"],
-        options=values["options"],
-        settings=values["settings"],
-    )
+    return QuestionDraft(**form.values)
 
 
 def _refused(form: Form, exc: InvalidInput) -> dict[str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response as BaseResponse
 
+from ._api_support import surveys_settings
 from ._charts import (
     BarChart,
     Histogram,
@@ -31,10 +32,6 @@ from ._page_support import render_page
 from ._results import survey_results
 
 __all__ = ["QuestionView", "question_view", "results"]
-
-#: Text answers listed per question, newest first.
-TEXT_ANSWERS = 50
-
 
 @dataclasses.dataclass(frozen=True)
 class QuestionView:
@@ -100,11 +97,12 @@ def question_view(entry: Mapping[str, Any]) -> QuestionView:
 def results(survey_id: int) -> BaseResponse:
     """A survey's results: its submissions, and per question a chart and a table."""
     survey = owners_survey(survey_id)
-    found = survey_results(survey, text_limit=TEXT_ANSWERS)
+    limit = surveys_settings().text_results  # as the API's results
+    found = survey_results(survey, text_limit=limit)
     return render_page(
         "surveys/results.html",
         survey=survey,
         submissions=found["submissions"],
         questions=[question_view(entry) for entry in found["questions"]],
-        text_limit=TEXT_ANSWERS,
+        text_limit=limit,
     )

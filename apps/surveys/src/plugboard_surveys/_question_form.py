@@ -62,8 +62,7 @@ def _number(text: str, whole: bool) -> int | float:
 
 def question_form(form: Mapping[str, str]) -> Form:
     """Read a question's form: only the chosen kind's options and settings count."""
-    names = ("content", "kind", "options", *QUESTION_LABELS)
-    typed = {name: form.get(name, "") for name in dict.fromkeys(names)}
+    typed = {name: form.get(name, "") for name in QUESTION_LABELS}
     typed["required"] = "1" if checked(form, "required") else ""
     typed["integer"] = "1" if checked(form, "integer") else ""
     errors: dict[str, str] = {}

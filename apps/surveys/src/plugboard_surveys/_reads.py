@@ -14,6 +14,7 @@ Writes and the reads that go with them stay in :mod:`._service`, in the session.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from flask_plugboard.db import get_db
 from flask_plugboard.plugins.auth._models import utcnow
 
-from ._models import Question, Survey
+from ._models import Question, Survey, taking_answers
 
 __all__ = ["ActiveSurvey", "SurveyQuestions", "active_survey_rows", "survey_question_rows"]
 
@@ -43,10 +44,7 @@ _ACTIVE = (
         _survey.submission_count,
         _survey.description,
     )
-    .where(
-        _survey.is_active.is_(True),
-        sa.or_(_survey.due_at.is_(None), _survey.due_at > sa.bindparam("now")),
-    )
+    .where(taking_answers(sa.bindparam("now")))
     .order_by(_survey.id)
 )
 
@@ -72,16 +70,14 @@ _QUESTIONS = (
 )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class SurveyQuestions:
     """A survey's visibility and its questions, as :func:`survey_question_rows` read them."""
 
-    __slots__ = ("is_active", "owner_id", "questions")
-
-    def __init__(self, is_active: bool, owner_id: int, questions: list[tuple[Any, ...]]) -> None:
-        self.is_active = is_active
-        self.owner_id = owner_id
-        #: Rows of (id, content, legacy_type, kind, options), in the survey's order.
-        self.questions = questions
+    is_active: bool
+    owner_id: int
+    #: Rows of (id, content, legacy_type, kind, options), in the survey's order.
+    questions: list[tuple[Any, ...]]
 
 
 def _read(statement: sa.Select[Any], parameters: dict[str, Any]) -> Sequence[sa.Row[Any]]:

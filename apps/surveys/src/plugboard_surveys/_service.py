@@ -34,7 +34,7 @@ from ._errors import (
     NotFound,
     SurveyClosed,
 )
-from ._models import Answer, Choice, Question, Submission, Survey
+from ._models import Answer, Choice, Question, Submission, Survey, taking_answers
 
 __all__ = [
     "MAX_QUESTIONS",
@@ -183,7 +183,7 @@ def get_survey(survey_id: int, user: User | None = None, *, load_questions: bool
     if load_questions:
         query = query.options(selectinload(Survey.questions))
     survey = session().scalars(query).one_or_none()
-    if survey is None or not (survey.is_active or _may_change(survey, user)):
+    if survey is None or not (survey.is_active or may_change(survey.owner_id, user)):
         raise NotFound(f"survey {survey_id} does not exist")
     return survey
 
@@ -195,13 +195,9 @@ def owned_survey(survey_id: int, user: User | None, *, load_questions: bool = Tr
     may see it but not change it.
     """
     survey = get_survey(survey_id, user, load_questions=load_questions)
-    if not _may_change(survey, user):
+    if not may_change(survey.owner_id, user):
         raise NotAllowed(f"survey {survey_id} is not yours: only its owner may change it")
     return survey
-
-
-def _may_change(survey: Survey, user: User | None) -> bool:
-    return may_change(survey.owner_id, user)
 
 
 def may_change(owner_id: int, user: User | None) -> bool:
@@ -237,7 +233,7 @@ def active_surveys(now: dt.datetime | None = None) -> list[Survey]:
     when = utcnow() if now is None else now
     query = (
         sa.select(Survey)
-        .where(Survey.is_active.is_(True), sa.or_(Survey.due_at.is_(None), Survey.due_at > when))
+        .where(taking_answers(when))
         .order_by(Survey.id)
     )
     return list(session().scalars(query))
@@ -572,9 +568,7 @@ _answer_table = cast(sa.Table, Answer.__table__)
 _COUNT = (
     sa.update(_survey_table)
     .where(
-        _survey_table.c.id == sa.bindparam("survey_id"),
-        _survey_table.c.is_active.is_(True),
-        sa.or_(_survey_table.c.due_at.is_(None), _survey_table.c.due_at > sa.bindparam("now")),
+        _survey_table.c.id == sa.bindparam("survey_id"), taking_answers(sa.bindparam("now"))
     )
     .values(submission_count=_survey_table.c.submission_count + 1)
 )

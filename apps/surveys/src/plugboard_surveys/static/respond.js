@@ -71,7 +71,7 @@
     const kind = block.dataset.rsKind;
     const first = controls(block)[0];
     if (kind === "multiple_choice" || kind === "text") {
-      first.setCustomValidity(problem(block) ? upper(problem(block)) : "");
+      first.setCustomValidity(upper(problem(block)));
     }
   };
 
@@ -108,9 +108,9 @@
       }
       error.textContent = upper(message);
     }
-    block.classList.toggle("rs-question--invalid", Boolean(message));
-    block.classList.toggle("sv-field--invalid", Boolean(message) && block.tagName !== "FIELDSET");
     const group = block.tagName === "FIELDSET";
+    block.classList.toggle("rs-question--invalid", Boolean(message));
+    block.classList.toggle("sv-field--invalid", Boolean(message) && !group);
     controls(block).forEach((input) => {
       if (message) {
         input.setAttribute("aria-invalid", "true");
