@@ -15,8 +15,8 @@ from . import hookspecs as host_hookspecs
 from ._discovery import discover
 from ._isolation import HookHealth, guarded_proxy
 from ._ordering import Node, Ordering, order_plugins, parse_requirement
-from ._redaction import SecretFilter
-from ._settings import load_settings, secret_values
+from ._redaction import SecretRedactor
+from ._settings import load_settings
 from ._snapshot import Snapshot
 from ._state import (
     EXTENSION_KEY,
@@ -88,8 +88,8 @@ class _Boot:
         self.state = PlugboardState(
             settings=settings, pm=pm, records={}, ordering=Ordering([], {}, {}), strict=strict
         )
-        self.redactor = SecretFilter(app)
-        self.redactor.add(secret_values(settings), "flask_plugboard")
+        self.redactor = SecretRedactor(app, production=settings.production(app))
+        self.redactor.add(settings, "PLUGBOARD")
 
     def run(self) -> None:
         self.app.extensions[EXTENSION_KEY] = self.state
@@ -167,7 +167,7 @@ class _Boot:
             except PlugboardError as exc:
                 self.fail(record, "validate", exc)
                 continue
-            self.redactor.add(secret_values(settings), type(plugin).__module__)
+            self.redactor.add(settings, plugin.settings_prefix)
 
     def order(self) -> None:
         records = self.state.records

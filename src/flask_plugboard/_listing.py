@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from ._redaction import _MIN_SECRET_LENGTH
+from ._redaction import MIN_SECRET_LENGTH
 from ._settings import REDACTED, redacted, secret_values
 from ._state import PlugboardState, PluginRecord, get_state
 from ._version import __version__
@@ -42,7 +42,7 @@ def known_secrets(app: Flask, state: PlugboardState | None = None) -> list[str]:
     if isinstance(app.secret_key, str):
         found.add(app.secret_key)
     found |= {json.dumps(v)[1:-1] for v in found}
-    return sorted((s for s in found if len(s) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+    return sorted((s for s in found if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True)
 
 
 def scrub(text: str | None, secrets: list[str]) -> str | None:

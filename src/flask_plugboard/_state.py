@@ -52,11 +52,26 @@ class HostSettings:
     )
     admin: bool = setting(
         False,
-        doc="Serve the admin pages (/admin/plugins). Until a plugin answers the "
-        "plugboard_admin_access hook (the auth plugin does), they are open to anyone "
-        "who can reach the app, so enable them only where that is safe.",
+        doc="Serve the admin pages (/admin/plugins). A plugin decides who may see them "
+        "(the auth plugin lets in its admin role); without one they are refused unless "
+        "PLUGBOARD_ADMIN_ACCESS is 'open'.",
     )
     admin_url_prefix: str = setting("/admin", doc="URL prefix of the host's admin pages.")
+    admin_access: Literal["closed", "open"] = setting(
+        "closed",
+        choices=("closed", "open"),
+        doc="Who may see the admin pages when no plugin decides (no plugin answers "
+        "plugboard_admin_access or calls add_admin_access_check): 'closed' refuses "
+        "everyone (403), 'open' lets anyone who can reach the app in. A deciding plugin "
+        "(such as auth) always decides.",
+    )
+    environment: Literal["development", "production"] | None = setting(
+        None,
+        choices=(None, "development", "production"),
+        doc="Where the app runs. 'production' refuses to start with a secret setting "
+        "shorter than 6 characters; 'development' warns. Unset: development when "
+        "Flask's debug or TESTING is on, production otherwise.",
+    )
     proxies: int = setting(
         0,
         min=0,
@@ -85,6 +100,12 @@ class HostSettings:
                 f"PLUGBOARD_ADMIN_URL_PREFIX = {self.admin_url_prefix!r}: expected a path "
                 "starting with '/' (like '/admin')"
             )
+
+    def production(self, app: Flask) -> bool:
+        """Whether ``app`` runs in production (:attr:`environment`, else debug/TESTING)."""
+        if self.environment is not None:
+            return self.environment == "production"
+        return not (app.debug or app.testing)
 
     def plugin_list(self) -> list[str] | None:
         if self.plugins is None:

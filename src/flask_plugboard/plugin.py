@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Blueprint, Flask, current_app
 
-from ._settings import SettingSpec, describe_settings, load_settings
+from ._redaction import MIN_SECRET_LENGTH, redact_in_logs
+from ._settings import SettingSpec, describe_settings, load_settings, secret_values
 from .errors import PlugboardError
 
 if TYPE_CHECKING:
@@ -124,6 +125,8 @@ class Plugin:
             env_prefix=app.config.get("PLUGBOARD_ENV_PREFIX", "FLASK"),
         )
         app.extensions.setdefault(SETTINGS_KEY, {})[self.name] = settings
+        # Under the host this is done already (with the production check); alone too.
+        redact_in_logs(app, [v for v in secret_values(settings) if len(v) >= MIN_SECRET_LENGTH])
         app.extensions[self.name] = self
         self.setup(app, settings)
         blueprint = self.blueprint(app, settings)
