@@ -234,6 +234,33 @@ def test_success_resets_the_consecutive_count() -> None:
     assert health is not None and health.failures == 3 and not health.quarantined
 
 
+def test_one_hook_failing_every_time_quarantines_though_another_succeeds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class HalfBroken(Plugin):
+        name = "half_broken"
+
+        @hookimpl
+        def plugboard_request_started(self, request: Request) -> None:
+            pass
+
+        @hookimpl
+        def plugboard_request_finished(self, request: Request, response: Response) -> None:
+            raise ValueError("finished bug")
+
+    app = make([HalfBroken], PLUGBOARD_QUARANTINE_AFTER=20)
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger="flask_plugboard"):
+        for _ in range(20):
+            assert client.get("/").status_code == 200
+    record = get_state(app).records["half_broken"]
+    assert record.status == "quarantined"
+    assert record.health is not None and record.health.consecutive == 20
+    said = "plugin 'half_broken' quarantined after its hook plugboard_request_finished failed"
+    assert any(m.startswith(f"{said} 20 times in a row") for m in caplog.messages)
+    assert get_state(app).pm.get_plugin("half_broken") is None
+
+
 def test_request_hooks_cost_nothing_when_unimplemented() -> None:
     bare = make([Hello])
     assert bare.before_request_funcs == {} and bare.after_request_funcs == {}

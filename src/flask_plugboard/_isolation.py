@@ -3,9 +3,10 @@
 pluggy stops a hook call at the first implementation that raises. The host registers,
 instead of each plugin object, a proxy whose hook methods are guarded: an exception is
 logged with the plugin's name, counted, and the call goes on with the other plugins.
-After ``PLUGBOARD_QUARANTINE_AFTER`` consecutive failures the plugin's implementations are
-unregistered (quarantined), so it costs nothing afterwards. A guard adds one Python call
-and a zero-cost ``try`` to a hook call: close to a bare pluggy call.
+When one hook implementation fails ``PLUGBOARD_QUARANTINE_AFTER`` times in a row, all the
+plugin's implementations are unregistered (quarantined), so it costs nothing afterwards.
+A guard adds one Python call and a zero-cost ``try`` to a hook call: close to a bare
+pluggy call.
 """
 
 from __future__ import annotations
@@ -29,26 +30,41 @@ logger = logging.getLogger("flask_plugboard")
 
 @dataclasses.dataclass
 class HookHealth:
-    """Failure counters of one plugin on one app."""
+    """Failure counters of one plugin on one app.
+
+    Failures in a row are counted per hook implementation: a success of one hook does not
+    excuse another that fails on every call. When one implementation reaches
+    ``quarantine_after`` failures in a row, the whole plugin is quarantined, not just that
+    hook: a plugin's hooks share its state (``request_started`` starts what
+    ``request_finished`` ends), and a plugin half running is harder to reason about than
+    one stopped.
+    """
 
     plugin: str
     quarantine_after: int
     failures: int = 0
-    consecutive: int = 0
+    in_a_row: dict[str, int] = dataclasses.field(default_factory=dict)
     quarantined: bool = False
     last_error: str | None = None
     on_quarantine: Callable[[HookHealth], None] | None = None
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
 
+    @property
+    def consecutive(self) -> int:
+        """The longest run of failures in a row of any one hook implementation."""
+        return max(self.in_a_row.values(), default=0)
+
+    def record_success(self, hook: str) -> None:
+        if self.in_a_row.get(hook):
+            self.in_a_row[hook] = 0
+
     def record_failure(self, hook: str, exc: BaseException) -> None:
         with self.lock:
             self.failures += 1
-            self.consecutive += 1
+            run = self.in_a_row[hook] = self.in_a_row.get(hook, 0) + 1
             self.last_error = f"{hook}: {type(exc).__name__}: {exc}"
             quarantine = (
-                not self.quarantined
-                and self.quarantine_after > 0
-                and self.consecutive >= self.quarantine_after
+                not self.quarantined and self.quarantine_after > 0 and run >= self.quarantine_after
             )
             if quarantine:
                 self.quarantined = True
@@ -56,15 +72,16 @@ class HookHealth:
             "plugin %r: hook %s raised (%d in a row); the request goes on without it",
             self.plugin,
             hook,
-            self.consecutive,
+            run,
             exc_info=exc,
         )
         if quarantine:
             logger.error(
-                "plugin %r quarantined after %d consecutive hook failures; "
+                "plugin %r quarantined after its hook %s failed %d times in a row; "
                 "fix it and restart the app",
                 self.plugin,
-                self.consecutive,
+                hook,
+                run,
             )
             if self.on_quarantine is not None:
                 self.on_quarantine(self)
@@ -78,8 +95,7 @@ def _guard(fn: Callable[..., Any], hook: str, health: HookHealth) -> Callable[..
         except Exception as exc:  # a plugin's bug must not fail the request
             health.record_failure(hook, exc)
             return None
-        if health.consecutive:
-            health.consecutive = 0
+        health.record_success(hook)
         return result
 
     return guarded

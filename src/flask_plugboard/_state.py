@@ -47,8 +47,8 @@ class HostSettings:
     quarantine_after: int = setting(
         5,
         min=0,
-        doc="Consecutive hook failures after which a plugin is quarantined (its hooks no "
-        "longer run). 0 never quarantines.",
+        doc="Failures in a row of one hook implementation after which its plugin is "
+        "quarantined (all its hooks stop running). 0 never quarantines.",
     )
     admin: bool = setting(
         False,
