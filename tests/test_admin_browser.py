@@ -90,6 +90,7 @@ def base_url() -> Iterator[str]:
         [Timer, Mailer, Flaky, Search, Broken],
         {
             "PLUGBOARD_ADMIN": True,
+            "PLUGBOARD_ADMIN_ACCESS": "open",
             "PLUGBOARD_STRICT": False,
             "PLUGBOARD_QUARANTINE_AFTER": 1,
             "MAILER_PASSWORD": SECRET,

@@ -7,6 +7,8 @@ import flask_plugboard
 
 def test_exported_names_are_pinned() -> None:
     assert sorted(flask_plugboard.__all__) == [
+        "ADMIN_CONTENT_SECURITY_POLICY",
+        "AdminAccessCheck",
         "Plugboard",
         "PlugboardError",
         "PlugboardState",
@@ -17,8 +19,10 @@ def test_exported_names_are_pinned() -> None:
         "SettingsError",
         "UnsafeToStartError",
         "__version__",
+        "add_admin_access_check",
         "add_server_timing",
         "admin_guard",
+        "admin_page_headers",
         "admin_pages",
         "get_state",
         "hookimpl",

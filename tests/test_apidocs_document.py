@@ -436,7 +436,11 @@ def test_admin_access_follows_the_admin_rule(
     closed = make_app(APIDOCS_ACCESS="admin").test_client()
     assert closed.get("/openapi.json").status_code == 404  # PLUGBOARD_ADMIN is off
     assert closed.get("/docs", headers={"Accept": "text/html"}).status_code == 404
-    opened = make_app(APIDOCS_ACCESS="admin", PLUGBOARD_ADMIN=True).test_client()
+    nobody_decides = make_app(APIDOCS_ACCESS="admin", PLUGBOARD_ADMIN=True).test_client()
+    assert nobody_decides.get("/openapi.json").status_code == 403  # closed by default
+    opened = make_app(
+        APIDOCS_ACCESS="admin", PLUGBOARD_ADMIN=True, PLUGBOARD_ADMIN_ACCESS="open"
+    ).test_client()
     assert opened.get("/openapi.json").status_code == 200
     config = {"PLUGBOARD_PLUGINS": ["apidocs"], "APIDOCS_ACCESS": "admin", "PLUGBOARD_ADMIN": True}
     denied = make_plugboard_app([Gatekeeper], config, setup=sample_routes).test_client()

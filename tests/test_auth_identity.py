@@ -215,3 +215,31 @@ def test_refused_credentials_do_not_hide_the_next_source(tmp_path: Path) -> None
     response = app.test_client().get("/private", headers={"Accept": "application/json"})
     assert response.status_code == 422
     assert response.json == {"msg": "Signature verification failed"}
+
+
+def test_auth_guards_admin_pages_as_a_plain_extension(tmp_path: Path) -> None:
+    from flask_plugboard.plugins.stats import Stats
+
+    app = Flask("plain_admin", instance_path=str(tmp_path / "instance"))
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY="a-test-secret-key-of-enough-length-0123456789",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'app.sqlite'}",
+        PLUGBOARD_ADMIN=True,
+        STATS_METRICS=True,
+        **FAST_ARGON2,
+    )
+    Auth(app)
+    Stats(app)
+    add_identity_source(app, header_source)
+    with app.app_context():
+        Auth.metadata.create_all(get_db(app).engine)  # type: ignore[union-attr]
+        register_user("alice", PASSWORD, roles=["admin"])
+        register_user("bob", PASSWORD)
+    client = app.test_client()
+    for path in ("/admin/stats", "/admin/stats/dashboard", "/metrics"):
+        assert client.get(path).status_code == 403, path
+        assert client.get(path, headers={"X-Test-User": "bob"}).status_code == 403, path
+        assert client.get(path, headers={"X-Test-User": "alice"}).status_code == 200, path
+    with app.app_context():
+        get_db(app).engine.dispose()

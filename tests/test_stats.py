@@ -37,9 +37,12 @@ def _routes(app: Flask) -> None:
         raise RuntimeError("boom")
 
 
+OPEN_ADMIN = {"PLUGBOARD_ADMIN": True, "PLUGBOARD_ADMIN_ACCESS": "open"}
+
+
 def plain_app(**config: Any) -> Flask:
     app = Flask("stats_test")
-    app.config.update(PLUGBOARD_ADMIN=True, **config)
+    app.config.update(PLUGBOARD_ADMIN=True, PLUGBOARD_ADMIN_ACCESS="open", **config)
     _routes(app)
     Stats(app)
     return app
@@ -157,7 +160,7 @@ def test_a_request_that_raises_counts_as_a_500() -> None:
 
 def test_an_inner_middleware_answering_itself_is_counted_as_unmatched() -> None:
     app = Flask("stats_inner")
-    app.config["PLUGBOARD_ADMIN"] = True
+    app.config.update(PLUGBOARD_ADMIN=True, PLUGBOARD_ADMIN_ACCESS="open")
     flask_app = app.wsgi_app
 
     def robots(environ: dict[str, Any], start_response: Any) -> Any:
@@ -193,7 +196,7 @@ def test_two_apps_count_apart() -> None:
     apps = []
     for _ in range(2):
         app = Flask("stats_two")
-        app.config["PLUGBOARD_ADMIN"] = True
+        app.config.update(PLUGBOARD_ADMIN=True, PLUGBOARD_ADMIN_ACCESS="open")
         _routes(app)
         plugin.init_app(app)
         apps.append(app)
@@ -287,7 +290,7 @@ def test_other_plugins_contribute_collectors_through_the_hook(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING, "flask_plugboard.plugins.stats"):
-        app = build_app([Stats, Sizes, BadNames], {"PLUGBOARD_ADMIN": True}, setup=_routes)
+        app = build_app([Stats, Sizes, BadNames], OPEN_ADMIN, setup=_routes)
     client = app.test_client()
     client.get("/items/1")
     data = stats_of(app)
@@ -308,6 +311,12 @@ def test_admin_pages_are_404_unless_admin_is_enabled() -> None:
     for path in ("/admin/stats", "/admin/stats/dashboard"):
         assert client.get(path).status_code == 404
     app.config["PLUGBOARD_ADMIN"] = True
+    # Nobody decides who may see them: refused until opened explicitly.
+    for path in ("/admin/stats", "/admin/stats/dashboard"):
+        refused = client.get(path)
+        assert refused.status_code == 403, path
+        assert "PLUGBOARD_ADMIN_ACCESS = 'open'" in refused.get_json()["error"]
+    app.config["PLUGBOARD_ADMIN_ACCESS"] = "open"
     assert client.get("/admin/stats").get_json()["stats"]["request_count"][ITEM] == 1
     assert client.get("/admin/stats/dashboard").status_code == 200
 
@@ -326,7 +335,7 @@ def test_the_admin_access_hook_decides() -> None:
 
 
 def test_dashboard_with_the_host_shares_the_admin_layout() -> None:
-    app = build_app([Stats], {"PLUGBOARD_ADMIN": True}, setup=_routes)
+    app = build_app([Stats], OPEN_ADMIN, setup=_routes)
     client = app.test_client()
     html = client.get("/admin/stats/dashboard").get_data(as_text=True)
     assert 'href="/admin/plugins"' in html
@@ -389,6 +398,8 @@ def test_metrics_without_a_token_are_an_admin_page() -> None:
     app.config["STATS_METRICS"] = True
     Stats(app)
     assert app.test_client().get("/metrics").status_code == 404
+    app.config["PLUGBOARD_ADMIN"] = True
+    assert app.test_client().get("/metrics").status_code == 403  # nobody decides: closed
 
 
 def test_metrics_with_a_token_need_it() -> None:
@@ -430,8 +441,22 @@ def test_secrets_are_redacted_in_the_listing() -> None:
     token = "scrape-token-not-for-eyes"
     app = build_app(
         [Stats],
-        {"PLUGBOARD_ADMIN": True, "STATS_METRICS_TOKEN": token, "STATS_METRICS": True},
+        {**OPEN_ADMIN, "STATS_METRICS_TOKEN": token, "STATS_METRICS": True},
     )
     listing = app.test_client().get("/admin/plugins.json").get_data(as_text=True)
     assert token not in listing
     assert dataclasses.fields(Stats.Settings)  # every setting is documented by test_docs
+
+
+def test_the_dashboard_sends_the_admin_pages_policy() -> None:
+    from flask_plugboard import ADMIN_CONTENT_SECURITY_POLICY
+
+    for app in (build_app([Stats], OPEN_ADMIN, setup=_routes), plain_app()):
+        response = app.test_client().get("/admin/stats/dashboard")
+        assert response.status_code == 200
+        assert response.headers["Content-Security-Policy"] == ADMIN_CONTENT_SECURITY_POLICY
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        html = response.get_data(as_text=True)
+        assert "<script>" not in html and "<style" not in html and "style=" not in html

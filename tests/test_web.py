@@ -263,7 +263,7 @@ class FailedGate(Plugin):
         return True
 
 
-ADMIN = {"PLUGBOARD_ADMIN": True}
+ADMIN = {"PLUGBOARD_ADMIN": True, "PLUGBOARD_ADMIN_ACCESS": "open"}
 
 
 def _mixed_app() -> Flask:
@@ -471,3 +471,49 @@ def test_app_can_override_the_admin_template(tmp_path: Path) -> None:
     )
     app = build_app([Vault], ADMIN, setup=_app_with_root(tmp_path))
     assert app.test_client().get("/admin/plugins").text == "vault:loaded;"
+
+
+def test_admin_pages_are_closed_when_nobody_decides() -> None:
+    client = build_app([], {"PLUGBOARD_ADMIN": True}).test_client()
+    for path in ("/admin/plugins", "/admin/plugins.json"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+    assert "PLUGBOARD_ADMIN_ACCESS = 'open'" in client.get("/admin/plugins.json").json["error"]
+    with pytest.raises(SettingsError, match="PLUGBOARD_ADMIN_ACCESS"):
+        build_app([], {"PLUGBOARD_ADMIN": True, "PLUGBOARD_ADMIN_ACCESS": "yes"})
+
+
+def test_a_registered_access_check_decides(caplog: pytest.LogCaptureFixture) -> None:
+    def setup(app: Flask) -> None:
+        def check(request: Request) -> bool | None:
+            if request.headers.get("X-Raise"):
+                raise RuntimeError("session store down")
+            return request.headers.get("X-Admin") == "yes"
+
+        flask_plugboard.add_admin_access_check(app, check)
+
+    client = build_app([], {"PLUGBOARD_ADMIN": True}, setup=setup).test_client()
+    assert client.get("/admin/plugins.json").status_code == 403
+    assert client.get("/admin/plugins.json", headers={"X-Admin": "yes"}).status_code == 200
+    with caplog.at_level(logging.ERROR, "flask_plugboard"):
+        raised = client.get("/admin/plugins.json", headers={"X-Admin": "yes", "X-Raise": "1"})
+    assert raised.status_code == 403 and "session store down" in caplog.text
+    assert "Open to anyone" not in client.get("/admin/plugins", headers={"X-Admin": "yes"}).text
+
+
+@pytest.mark.parametrize(
+    ("access", "path"),
+    [("open", "/admin/plugins"), ("open", "/admin/plugins.json"), ("closed", "/admin/plugins")],
+)
+def test_admin_pages_send_a_strict_policy(access: str, path: str) -> None:
+    config = {"PLUGBOARD_ADMIN": True, "PLUGBOARD_ADMIN_ACCESS": access}
+    response = build_app([], config).test_client().get(path, headers={"Accept": "text/html"})
+    assert response.status_code == (200 if access == "open" else 403)
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == flask_plugboard.ADMIN_CONTENT_SECURITY_POLICY
+    assert "script-src 'self';" in headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"

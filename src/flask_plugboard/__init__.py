@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-from ._admin import admin_guard, admin_pages
+from ._admin import AdminAccessCheck, add_admin_access_check, admin_guard, admin_pages
 from ._host import Plugboard
+from ._page_headers import ADMIN_CONTENT_SECURITY_POLICY, admin_page_headers
 from ._settings import setting
 from ._state import PlugboardState, PluginRecord, get_state
 from ._version import __version__
@@ -28,7 +29,11 @@ from .plugin import Plugin
 from .server_timing import add_server_timing
 
 __all__ = [
+    "ADMIN_CONTENT_SECURITY_POLICY",
+    "AdminAccessCheck",
+    "add_admin_access_check",
     "admin_guard",
+    "admin_page_headers",
     "admin_pages",
     "Plugboard",
     "PlugboardError",

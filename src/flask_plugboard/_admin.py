@@ -1,21 +1,24 @@
 """The host's admin pages (``/admin/plugins`` as HTML and JSON) and the access rule every
 admin page follows.
 
-Access is decided by the ``plugboard_admin_access`` hook (the auth plugin answers it).
-It fails closed: when a plugin meant to decide is not running, or its check raised,
-access is denied. When no plugin decides, the pages are open (they exist only when
-``PLUGBOARD_ADMIN`` is on) and start-up warns about it.
+Access is decided by the checks plugins register with :func:`add_admin_access_check`
+(the auth plugin does, with or without the host) and by the ``plugboard_admin_access``
+hook. It fails closed: a check that raises, or a plugin meant to decide that is not
+running, denies; when nobody decides, the pages are refused unless
+``PLUGBOARD_ADMIN_ACCESS`` is ``"open"``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     current_app,
     jsonify,
@@ -29,15 +32,47 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
 from ._listing import plugins_listing
+from ._page_headers import admin_page_headers
 from ._state import EXTENSION_KEY, PlugboardState, PluginRecord, get_state
 from ._web import PluginBlueprint
 
-__all__ = ["admin_denied", "admin_guard", "admin_pages", "install_admin"]
+__all__ = [
+    "AdminAccessCheck",
+    "add_admin_access_check",
+    "admin_denied",
+    "admin_guard",
+    "admin_pages",
+    "install_admin",
+]
 
 logger = logging.getLogger("flask_plugboard")
 
+#: ``check(request)``: True lets the request in, False refuses it, None abstains.
+AdminAccessCheck = Callable[[Request], "bool | None"]
+
 _ACCESS_HOOK = "plugboard_admin_access"
+_CHECKS_KEY = "plugboard.admin_access"
 _WARNED_KEY = "plugboard.admin_open_warned"
+_NOBODY_DECIDES = (
+    "no plugin decides who may see the admin pages: load one that does (such as auth), "
+    "or set PLUGBOARD_ADMIN_ACCESS = 'open' where anyone who can reach the app may see them"
+)
+
+
+def add_admin_access_check(app: Flask, check: AdminAccessCheck) -> None:
+    """Have ``check(request)`` decide who may see ``app``'s admin pages; call it at setup.
+
+    True lets the request in, False refuses it (one False is enough), None abstains. A
+    check that raises refuses. Works with and without the host: it is how a plugin used
+    as a plain extension (``Auth(app)``) guards the admin pages of others (``Stats(app)``).
+    """
+    # A new tuple, not an append: the host's snapshot rolls back a plugin whose init failed.
+    app.extensions[_CHECKS_KEY] = (*app.extensions.get(_CHECKS_KEY, ()), check)
+
+
+def _checks(app: Flask) -> tuple[AdminAccessCheck, ...]:
+    checks: tuple[AdminAccessCheck, ...] = app.extensions.get(_CHECKS_KEY, ())
+    return checks
 
 
 def _decides_access(state: PlugboardState, record: PluginRecord) -> bool:
@@ -50,21 +85,40 @@ def _decides_access(state: PlugboardState, record: PluginRecord) -> bool:
     )
 
 
-def _gatekeepers(state: PlugboardState) -> list[PluginRecord]:
+def _gatekeepers(state: PlugboardState | None) -> list[PluginRecord]:
+    if state is None:
+        return []
     return [r for r in state.records.values() if _decides_access(state, r)]
 
 
-def admin_denied(state: PlugboardState | None = None) -> str | None:
-    """Why the current request may not see admin pages, or ``None`` when it may.
+def _open_when_nobody_decides(app: Flask, state: PlugboardState | None) -> bool:
+    if state is not None:
+        return state.settings.admin_access == "open"
+    # Without the host nothing validated the setting: anything but "open" stays closed.
+    return app.config.get("PLUGBOARD_ADMIN_ACCESS") == "open"
 
-    Fails closed: a plugin meant to decide that is not running, or that raised, denies.
-    Without the host (a plugin used as a plain extension) nobody decides: allowed.
-    """
-    if state is None:
-        state = current_app.extensions.get(EXTENSION_KEY)
-        if state is None:
-            return None
-    gatekeepers = _gatekeepers(state)
+
+def _nobody_decides(app: Flask, state: PlugboardState | None) -> bool:
+    return not _checks(app) and not _gatekeepers(state)
+
+
+def _ask_checks(app: Flask) -> bool | str | None:
+    """True, None (all abstain), or why a check refused."""
+    verdict: bool | None = None
+    for check in _checks(app):
+        try:
+            answer = check(request)
+        except Exception:
+            logger.exception("the admin access check %r raised: access is denied", check)
+            return "the admin access check failed (see the log): access is denied until it is fixed"
+        if answer is False:
+            return "you may not see the admin pages"
+        if answer is True:
+            verdict = True
+    return verdict
+
+
+def _ask_hook(state: PlugboardState, gatekeepers: list[PluginRecord]) -> bool | str | None:
     for record in gatekeepers:
         if not record.active:
             return (
@@ -75,8 +129,32 @@ def admin_denied(state: PlugboardState | None = None) -> str | None:
     allowed = state.hook.plugboard_admin_access(request=request)
     if allowed is None and before != [r.health.failures if r.health else 0 for r in gatekeepers]:
         return "the admin access check failed (see the log): access is denied until it is fixed"
-    if allowed is None or allowed is True:
+    if allowed is False:
+        return "you may not see the admin pages"
+    return True if allowed is True else None
+
+
+def admin_denied(state: PlugboardState | None = None) -> str | None:
+    """Why the current request may not see admin pages, or ``None`` when it may.
+
+    Fails closed: a check that raises, or a plugin meant to decide that is not running,
+    denies; so does nobody deciding (or everybody abstaining), unless
+    ``PLUGBOARD_ADMIN_ACCESS`` is ``"open"``. Works without the host too.
+    """
+    app = current_app
+    if state is None:
+        state = app.extensions.get(EXTENSION_KEY)
+    verdicts = [_ask_checks(app)]
+    gatekeepers = _gatekeepers(state)
+    if state is not None and gatekeepers:
+        verdicts.append(_ask_hook(state, gatekeepers))
+    for verdict in verdicts:
+        if isinstance(verdict, str):
+            return verdict
+    if True in verdicts or _open_when_nobody_decides(app, state):
         return None
+    if _nobody_decides(app, state):
+        return _NOBODY_DECIDES
     return "you may not see the admin pages"
 
 
@@ -88,7 +166,7 @@ def _wants_json() -> bool:
 
 
 def _admin_response(response: Response, *, vary: bool = False) -> Response:
-    response.headers["Cache-Control"] = "no-store"
+    admin_page_headers(response)
     if vary:
         response.vary.add("Accept")
     return response
@@ -114,9 +192,7 @@ def _refuse(state: PlugboardState | None, denied: str) -> BaseResponse:
             here = request.full_path if request.query_string else request.path
             login = state.hook.plugboard_login_url(next_url=here)
             if login:
-                response = redirect(login)
-                response.headers["Cache-Control"] = "no-store"
-                return response
+                return admin_page_headers(redirect(login))
     return _error(403, denied)
 
 
@@ -215,7 +291,8 @@ def _plugins_page() -> Response:
         plugins=listing["plugins"],
         counts=counts,
         admin_links=_admin_links(state),
-        access_open=not _gatekeepers(state),
+        access_open=_nobody_decides(current_app, state)
+        and _open_when_nobody_decides(current_app, state),
     )
     return _admin_response(Response(html), vary=True)
 
@@ -245,13 +322,15 @@ def _warn_if_open(state: PlugboardState) -> None:
     # Said once, at the first admin request: at start-up it would repeat on every CLI
     # command, where nothing is served.
     app = current_app
-    if app.extensions.get(_WARNED_KEY) or _gatekeepers(state):
+    if app.extensions.get(_WARNED_KEY) or not _nobody_decides(app, state):
+        return
+    if not _open_when_nobody_decides(app, state):
         return
     app.extensions[_WARNED_KEY] = True
     logger.warning(
         "the admin pages at %s/plugins are open to anyone who can reach app %r: no "
-        "plugin decides plugboard_admin_access. Load one that does (such as auth), "
-        "or turn PLUGBOARD_ADMIN off where that is not safe",
+        "plugin decides who may see them and PLUGBOARD_ADMIN_ACCESS is 'open'. Load one "
+        "that does (such as auth), or close them where that is not safe",
         state.settings.admin_url_prefix.rstrip("/"),
         app.name,
     )

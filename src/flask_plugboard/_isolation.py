@@ -77,11 +77,11 @@ class HookHealth:
         )
         if quarantine:
             logger.error(
-                "plugin %r quarantined after its hook %s failed %d times in a row; "
+                "plugin %r quarantined after its hook %s failed %s in a row; "
                 "fix it and restart the app",
                 self.plugin,
                 hook,
-                run,
+                "once" if run == 1 else f"{run} times",
             )
             if self.on_quarantine is not None:
                 self.on_quarantine(self)

@@ -7,7 +7,13 @@ from typing import Any
 
 from flask import Blueprint, Flask, Request, current_app, url_for
 
-from flask_plugboard import Plugin, __version__, hookimpl, plugin_blueprint
+from flask_plugboard import (
+    Plugin,
+    __version__,
+    add_admin_access_check,
+    hookimpl,
+    plugin_blueprint,
+)
 from flask_plugboard.db import ensure_database
 
 from . import _openapi as openapi
@@ -25,6 +31,11 @@ from ._state import STATE_KEY, AuthState
 from ._tokens import install_tokens
 
 __all__ = ["Auth"]
+
+
+def _admin_access(request: Request) -> bool:
+    """Only users with the AUTH_ADMIN_ROLE role may see admin pages."""
+    return is_admin(user_of(request))
 
 
 class Auth(Plugin):
@@ -48,6 +59,9 @@ class Auth(Plugin):
         install_csrf(app)
         if settings.load_user:
             app.before_request(load_user)
+        # A check, not the plugboard_admin_access hook: it guards admin pages without
+        # the host too (Auth(app) beside Stats(app)).
+        add_admin_access_check(app, _admin_access)
         if "auth" not in app.cli.commands:
             app.cli.add_command(auth_group)
 
@@ -66,11 +80,6 @@ class Auth(Plugin):
         """The username of the user making ``request``, when one is identified."""
         user = user_of(request)
         return None if user is None else user.username
-
-    @hookimpl
-    def plugboard_admin_access(self, request: Request) -> bool:
-        """Only users with the AUTH_ADMIN_ROLE role may see admin pages."""
-        return is_admin(user_of(request))
 
     @hookimpl
     def plugboard_login_url(self, next_url: str) -> str | None:

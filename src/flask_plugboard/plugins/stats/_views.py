@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response as BaseResponse
 
-from flask_plugboard import admin_guard, plugin_blueprint
+from flask_plugboard import admin_guard, admin_page_headers, plugin_blueprint
 from flask_plugboard._web import plugin_static
 
 from ._figures import Figures
@@ -50,8 +50,8 @@ def document(state: StatsState) -> dict[str, Any]:
 
 
 def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Every answer here is an admin page (or the metrics): one set of headers for all.
+    return admin_page_headers(response)
 
 
 def stats_json() -> Response:
