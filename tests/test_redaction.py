@@ -119,9 +119,10 @@ def test_a_short_secret_warns_and_is_redacted_in_development(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        build_app([Keyed], {"KEYED_API_KEY": "abc", "PLUGBOARD_ENVIRONMENT": "development"})
+        # An unusual value: the secret stays redacted as long as the app lives.
+        build_app([Keyed], {"KEYED_API_KEY": "q7Z", "PLUGBOARD_ENVIRONMENT": "development"})
     assert "KEYED_API_KEY is 3 characters long" in caplog.text
-    logging.getLogger("myplugin").warning("key abc")
+    logging.getLogger("myplugin").warning("key q7Z")
     assert caplog.messages[-1] == "key ***"
 
 
