@@ -517,3 +517,17 @@ def test_admin_pages_send_a_strict_policy(access: str, path: str) -> None:
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["Cache-Control"] == "no-store"
+
+
+def test_a_check_of_a_plugin_that_failed_at_init_is_rolled_back() -> None:
+    class HalfGate(Plugin):
+        name = "half_gate"
+
+        def setup(self, app: Flask, settings: Any) -> None:
+            flask_plugboard.add_admin_access_check(app, lambda request: True)
+            raise RuntimeError("no session store")
+
+    app = build_app([HalfGate], {"PLUGBOARD_ADMIN": True, "PLUGBOARD_STRICT": False})
+    response = app.test_client().get("/admin/plugins.json")
+    assert response.status_code == 403
+    assert "no plugin decides" in response.json["error"]
