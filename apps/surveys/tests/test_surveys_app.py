@@ -42,7 +42,7 @@ def test_config_from_the_environment() -> None:
     assert config["PLUGBOARD_REDIS_URL"] == "redis://cache:6379/1"
     assert config["PLUGBOARD_PROXIES"] == 1
     assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
-    assert config["AUTH_ENVIRONMENT"] == "production"
+    assert config["AUTH_ENVIRONMENT"] == config["PLUGBOARD_ENVIRONMENT"] == "production"
     assert config_from_env({"DATABASE_URL": "postgresql://x/y"})["SQLALCHEMY_DATABASE_URI"] == (
         "postgresql+psycopg://x/y"
     )

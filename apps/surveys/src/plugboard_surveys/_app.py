@@ -14,7 +14,8 @@ Environment (all optional for development; see the README for production):
   Default: each process keeps its own, in memory.
 - ``SECRET_KEY``, ``JWT_SECRET_KEY``: required in production (auth refuses weak ones);
   in development auth keeps a generated SECRET_KEY in the instance folder.
-- ``SURVEYS_ENVIRONMENT``: ``production`` (default) or ``development``.
+- ``SURVEYS_ENVIRONMENT``: ``production`` (default) or ``development`` (sets
+  ``AUTH_ENVIRONMENT`` and ``PLUGBOARD_ENVIRONMENT``).
 - ``PROXIES``: how many reverse proxies stand in front (ProxyFix); default 0.
 - ``CORS_ORIGINS``: comma-separated origins of the web clients allowed to call the API.
 - ``INSTANCE_PATH``: the instance folder.
@@ -83,7 +84,7 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         raise SettingsError(
             f"SURVEYS_ENVIRONMENT = {environment!r}: expected 'production' or 'development'"
         )
-    config["AUTH_ENVIRONMENT"] = environment
+    config["AUTH_ENVIRONMENT"] = config["PLUGBOARD_ENVIRONMENT"] = environment
     if environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = _database_url(environ["DATABASE_URL"])
     if environ.get("REDIS_URL"):
