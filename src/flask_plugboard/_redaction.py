@@ -81,6 +81,8 @@ def _redact_record(record: logging.LogRecord, secrets: tuple[str, ...]) -> None:
     if clean != message:
         record.msg, record.args = clean, None
     exc_info = record.exc_info
+    # Formatted here to be searched, not cached as exc_text when clean: a handler's own
+    # formatter may render the exception its way.
     if exc_info and exc_info[1] is not None:
         text = _formatter.formatException(exc_info)
         clean = _replace(text, secrets)

@@ -28,7 +28,7 @@ class AuthSettings:
     )
     admin_role: str = setting(
         "admin",
-        doc="The role whose members may see admin pages (plugboard_admin_access) and "
+        doc="The role whose members may see admin pages (add_admin_access_check) and "
         "that flask auth create-admin grants.",
     )
     load_user: bool = setting(
