@@ -21,6 +21,7 @@ from .errors import (
     PluginFailure,
     PluginLoadError,
     SettingsError,
+    StartupError,
     UnsafeToStartError,
 )
 from .markers import hookimpl, hookspec
@@ -38,6 +39,7 @@ __all__ = [
     "PluginLoadError",
     "PluginRecord",
     "SettingsError",
+    "StartupError",
     "UnsafeToStartError",
     "__version__",
     "add_server_timing",

@@ -261,13 +261,13 @@ def _require_scripts(plugin: Plugin) -> ScriptDirectory:
 
 def _default_folder(plugin: Plugin) -> str:
     """Where a plugin's first revision goes: ``migrations`` beside its module."""
-    module = sys.modules.get(type(plugin).__module__)
-    if module is None or module.__file__ is None:
+    module_file = getattr(sys.modules.get(type(plugin).__module__), "__file__", None)
+    if module_file is None:
         raise PlugboardError(
             f"plugin {plugin.name!r} has no module folder to hold its migrations: set "
             "Plugin.migrations to the folder its revision files go in"
         )
-    return os.path.join(os.path.dirname(module.__file__), "migrations")
+    return os.path.join(os.path.dirname(module_file), "migrations")
 
 
 def _engine(app: Flask, plugin: Plugin | None) -> Engine:

@@ -39,6 +39,15 @@ class HostSettings:
         "(a list, or a comma-separated string). When set, only these load; when unset, "
         "every plugin installed under the 'plugboard' entry-point group loads.",
     )
+    required: list[str] | str | bool = setting(
+        False,
+        doc="The plugins the app cannot run without: names (a list, or a comma-separated "
+        "string), or true for every plugin the app has. When one of them (or a plugin "
+        "marked Plugin.essential) fails to import, validate its settings or initialise, "
+        "start-up fails with one line naming the setting, the value found and what is "
+        "allowed (StartupError), in every process and every flask command. Other plugins "
+        "that fail are left out, as without it.",
+    )
     strict: bool | None = setting(
         None,
         doc="Fail start-up when any plugin fails instead of starting without it. "
@@ -86,12 +95,22 @@ class HostSettings:
                 "starting with '/' (like '/admin')"
             )
 
+    def required_list(self) -> list[str] | bool:
+        """``True`` (every plugin) or the names listed in ``PLUGBOARD_REQUIRED``."""
+        if isinstance(self.required, bool):
+            return self.required
+        return _names(self.required)
+
     def plugin_list(self) -> list[str] | None:
         if self.plugins is None:
             return None
-        if isinstance(self.plugins, str):
-            return [p.strip() for p in self.plugins.split(",") if p.strip()]
-        return list(self.plugins)
+        return _names(self.plugins)
+
+
+def _names(value: list[str] | str) -> list[str]:
+    if isinstance(value, str):
+        return [p.strip() for p in value.split(",") if p.strip()]
+    return list(value)
 
 
 @dataclasses.dataclass(frozen=True)

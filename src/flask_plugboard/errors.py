@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import click
+
 __all__ = [
     "PlugboardError",
     "PluginLoadError",
     "SettingsError",
     "PluginFailure",
+    "StartupError",
     "UnsafeToStartError",
 ]
 
@@ -43,3 +46,24 @@ class PluginFailure(PlugboardError):
         self.phase = phase
         self.error = error
         super().__init__(f"plugin {plugin!r} failed at {phase}: {error}")
+
+
+class StartupError(PluginFailure, click.ClickException, RuntimeError):
+    """A plugin the app cannot run without (``PLUGBOARD_REQUIRED``, ``Plugin.essential``)
+    failed: the app does not start.
+
+    Its text is one line: the plugin, the phase, and the error, which names the setting
+    as the operator set it (``FLASK_RATELIMIT_DEFAULT`` from the environment,
+    ``RATELIMIT_DEFAULT`` from the config), the value found and what is allowed.
+    It is a :class:`click.ClickException` so that every ``flask`` command prints that
+    line alone (``Error: ...``, exit status 1), and a :class:`RuntimeError` because
+    gunicorn prints a ``RuntimeError`` raised while loading the app (``preload_app``) the
+    same way, without a traceback.
+    """
+
+    def __init__(self, plugin: str, phase: str, error: BaseException | str) -> None:
+        line = " ".join(str(error).split())
+        self.plugin, self.phase, self.error = plugin, phase, line
+        click.ClickException.__init__(
+            self, f"plugin {plugin!r} failed at {phase}, and the app cannot run without it: {line}"
+        )

@@ -130,6 +130,10 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     )
     app.config.update(
         PLUGBOARD_PLUGINS=list(PLUGINS),
+        # A service without its rate limits, its users or its surveys must not serve: a
+        # plugin that fails (a wrong FLASK_RATELIMIT_DEFAULT) stops start-up, in
+        # development too, naming the setting.
+        PLUGBOARD_REQUIRED=True,
         PLUGBOARD_ADMIN=True,
         MAX_CONTENT_LENGTH=MAX_BODY,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{os.path.join(app.instance_path, 'surveys.sqlite')}",
