@@ -12,6 +12,7 @@ from packaging.version import Version
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import hookspecs as host_hookspecs
+from ._clashes import command_clashes, template_clashes
 from ._discovery import discover
 from ._isolation import HookHealth, guarded_proxy
 from ._ordering import Node, Ordering, order_plugins, parse_requirement
@@ -281,6 +282,7 @@ class _Boot:
             for r in snapshot.new_rules(app)
         ]
         record.commands = snapshot.new_commands(app)
+        record.blueprints = snapshot.new_blueprints(app)
         record.hooks = sorted(c.name for c in pm.get_hookcallers(proxy) or [])
 
     def finish(self) -> None:
@@ -295,6 +297,8 @@ class _Boot:
             )
         install_web(self.app, self.state)
         install_cli(self.app)
+        for clash in command_clashes(self.state) + template_clashes(self.app, self.state):
+            logger.warning("%s", clash)
         self.state.pm.hook.plugboard_app_ready(app=self.app)
 
 

@@ -132,6 +132,7 @@ class PluginRecord:
     failure: Failure | None = None
     routes: list[str] = dataclasses.field(default_factory=list)
     commands: list[str] = dataclasses.field(default_factory=list)
+    blueprints: list[str] = dataclasses.field(default_factory=list)
     hooks: list[str] = dataclasses.field(default_factory=list)
     health: HookHealth | None = None
     order_reason: str = ""
