@@ -73,23 +73,30 @@ def _check_plugins(state: PlugboardState) -> list[Check]:
 def _check_requirements(state: PlugboardState) -> list[Check]:
     checks: list[Check] = []
     for record, plugin in state.imported():
-        edges = _requirement_checks(state, record.name, plugin.requires)
+        edges, own_problem = _requirement_checks(state, record.name, plugin.requires)
         failure = record.failure
-        if failure is not None and failure.phase == "requirements" and all(ok for ok, _ in edges):
-            # Each requirement is there, yet the plugin was left out for them: a cycle.
+        if failure is not None and failure.phase == "requirements" and not own_problem:
+            # Left out for a requirement that is there but failed, or for a cycle: its
+            # failure names the whole chain, where each edge alone would look fine.
             edges = [(False, f"{record.name} is not loaded: {failure.error}")]
         checks += edges
     return checks or [(True, "no plugin requires another")]
 
 
-def _requirement_checks(state: PlugboardState, name: str, requires: Sequence[str]) -> list[Check]:
+def _requirement_checks(
+    state: PlugboardState, name: str, requires: Sequence[str]
+) -> tuple[list[Check], bool]:
+    """Each requirement of plugin ``name`` checked, and whether one is wrong in itself
+    (missing, a bad range, an unfit version) rather than failed."""
     checks: list[Check] = []
+    own_problem = False
     record = state.records[name]
     for spec in requires:
         try:
             req = parse_requirement(spec)
         except ValueError as exc:
             checks.append((False, f"{record.name}: {exc}"))
+            own_problem = True
             continue
         target = state.records.get(req.name)
         if target is not None and target.failure is not None:
@@ -110,6 +117,7 @@ def _requirement_checks(state: PlugboardState, name: str, requires: Sequence[str
                     "to PLUGBOARD_PLUGINS or install the package that provides it",
                 )
             )
+            own_problem = True
             continue
         try:
             fits = not req.specifier or Version(target.version) in req.specifier
@@ -125,7 +133,8 @@ def _requirement_checks(state: PlugboardState, name: str, requires: Sequence[str
                     f"{target.version}: install a version matching {req.specifier}",
                 )
             )
-    return checks
+            own_problem = True
+    return checks, own_problem
 
 
 def _check_host_versions(state: PlugboardState) -> list[Check]:
