@@ -22,8 +22,14 @@ class PluginLoadError(PlugboardError):
     """A plugin could not be found, imported or adopted."""
 
 
-class SettingsError(PlugboardError):
-    """A setting has a wrong type or value; the message names key, value and what is allowed."""
+class SettingsError(PlugboardError, click.ClickException, RuntimeError):
+    """A setting has a wrong type or value; the message names key, value and what is allowed.
+
+    Raised while the app is built, it stops ``flask`` commands and gunicorn with that
+    message alone (``Error: ...``, exit status 1), no traceback: a
+    :class:`click.ClickException` is what click prints so, and a :class:`RuntimeError`
+    what gunicorn prints so when it loads the app before forking (``preload_app``).
+    """
 
 
 class UnsafeToStartError(SettingsError):
@@ -55,10 +61,9 @@ class StartupError(PluginFailure, click.ClickException, RuntimeError):
     Its text is one line: the plugin, the phase, and the error, which names the setting
     as the operator set it (``FLASK_RATELIMIT_DEFAULT`` from the environment,
     ``RATELIMIT_DEFAULT`` from the config), the value found and what is allowed.
-    It is a :class:`click.ClickException` so that every ``flask`` command prints that
-    line alone (``Error: ...``, exit status 1), and a :class:`RuntimeError` because
-    gunicorn prints a ``RuntimeError`` raised while loading the app (``preload_app``) the
-    same way, without a traceback.
+    Like :class:`SettingsError`, it is a :class:`click.ClickException` and a
+    :class:`RuntimeError`, so every ``flask`` command and gunicorn (``preload_app``) print
+    that line alone and exit with status 1.
     """
 
     def __init__(self, plugin: str, phase: str, error: BaseException | str) -> None:

@@ -301,3 +301,28 @@ def test_gunicorn_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
         "'5 per 10 seconds' or '10/second; 1000/hour' (units: second, minute, hour, day, "
         "month, year)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        (
+            {"SURVEYS_ENVIRONMENT": "production", "SECRET_KEY": ""},
+            "Error: SECRET_KEY is not set: the auth plugin refuses to start in production",
+        ),
+        ({"PROXIES": "two"}, "Error: PROXIES = 'two': expected how many reverse proxies"),
+        (
+            {"FLASK_PLUGBOARD_QUARANTINE_AFTER": "-1"},
+            "Error: FLASK_PLUGBOARD_QUARANTINE_AFTER (environment) = -1 is not valid",
+        ),
+    ],
+    ids=["no secret key in production", "bad PROXIES", "bad host setting"],
+)
+def test_an_unsafe_or_wrong_environment_is_refused_in_one_line(
+    tmp_path: Path, env: dict[str, str], line: str
+) -> None:
+    done = _flask(tmp_path, "db", "upgrade", **env)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(line)
