@@ -274,8 +274,10 @@ def load_settings(
         instance = schema(**values)
     except SettingsError as exc:
         # __post_init__ names the config key; name the variable if that is what was set.
-        exc.args = (name_as_set(str(exc), from_env),)
-        raise
+        renamed = name_as_set(str(exc), from_env)
+        if renamed == str(exc):
+            raise
+        raise type(exc)(renamed) from None
     except (ValueError, TypeError) as exc:
         # A settings class may check fields against each other in __post_init__.
         raise SettingsError(
