@@ -19,6 +19,10 @@ Environment (all optional for development; see the README for production):
 - ``CORS_ORIGINS``: comma-separated origins of the web clients allowed to call the API.
 - ``INSTANCE_PATH``: the instance folder.
 - Any other setting as ``FLASK_<NAME>`` (``FLASK_RATELIMIT_DEFAULT=100/minute``).
+
+The service needs every one of its plugins (``PLUGBOARD_REQUIRED``): a wrong setting
+stops start-up with one line naming it (``StartupError``), never a service with its rate
+limits, users or surveys quietly missing.
 """
 
 from __future__ import annotations
