@@ -17,6 +17,7 @@ def test_exported_names_are_pinned() -> None:
         "PluginLoadError",
         "PluginRecord",
         "SettingsError",
+        "StartupError",
         "UnsafeToStartError",
         "__version__",
         "add_admin_access_check",
@@ -35,5 +36,11 @@ def test_exported_names_are_pinned() -> None:
 
 
 def test_errors_share_one_base() -> None:
-    for name in ["PluginFailure", "PluginLoadError", "SettingsError", "UnsafeToStartError"]:
+    for name in [
+        "PluginFailure",
+        "PluginLoadError",
+        "SettingsError",
+        "StartupError",
+        "UnsafeToStartError",
+    ]:
         assert issubclass(getattr(flask_plugboard, name), flask_plugboard.PlugboardError)

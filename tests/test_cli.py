@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 import pytest
 from click.testing import Result
-from flask import Blueprint, Flask, Request, Response
+from flask import Blueprint, Flask, Request, Response, render_template
 
-from flask_plugboard import Plugin, hookimpl, setting
+from flask_plugboard import Plugin, hookimpl, plugin_blueprint, setting
 from flask_plugboard.testing import build_app
 
 SECRET = "sk-live-0123456789"
@@ -260,7 +261,7 @@ def test_show_an_installed_plugin_that_is_not_enabled_says_how_to_enable_it() ->
 
 def test_order_numbers_the_plugins_with_reasons_then_the_left_out(mixed_app: Flask) -> None:
     result = run(mixed_app, "order")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # plugins are left out: a script must notice
     out = result.output
     assert "  1. hello: (no requirements)" in out
     assert "  2. clock: after hello (requires hello)" in out
@@ -294,7 +295,7 @@ def test_doctor_reports_failed_plugins_and_exits_1(mixed_app: Flask) -> None:
     assert "FAIL broken_init failed at init: RuntimeError: database unreachable" in out
     assert "FAIL cycle_a failed at requirements:" in out
     assert "FAIL thing failed at import:" in out
-    assert out.rstrip().endswith("4 problems found.")
+    assert out.rstrip().endswith("6 problems found.")  # the cycle's two, twice: see below
 
 
 def test_doctor_checks_requirement_and_host_version_ranges() -> None:
@@ -399,6 +400,120 @@ def test_doctor_reports_a_quarantined_plugin() -> None:
     show = run(app, "show", "flaky").output
     assert "flaky 0: quarantined" in show
     assert "last error     plugboard_request_finished: ValueError: collector bug" in show
+
+
+def test_doctor_reports_members_of_a_requirement_cycle_as_failed(mixed_app: Flask) -> None:
+    requirements = run(mixed_app, "doctor").output.split("requirements\n")[1].split("host")[0]
+    assert (
+        "FAIL cycle_a is not loaded: plugin 'cycle_a' is part of a requirement cycle: "
+        "cycle_a -> cycle_b -> cycle_a"
+    ) in requirements
+    assert "FAIL cycle_b is not loaded:" in requirements
+    assert "OK   cycle_a" not in requirements
+    assert "OK   cycle_b" not in requirements
+
+
+def test_doctor_says_a_requirement_failed_rather_than_that_it_is_missing() -> None:
+    class NeedsBroken(Plugin):
+        name = "needs_broken"
+        requires = ("broken_init",)
+
+    out = run(lenient([BrokenInit, NeedsBroken]), "doctor").output
+    assert (
+        "FAIL needs_broken is not loaded: plugin 'needs_broken' requires 'broken_init', "
+        "which failed at init: RuntimeError: database unreachable"
+    ) in out
+    assert "not enabled" not in out
+
+
+def test_order_exits_0_when_every_plugin_loads() -> None:
+    result = run(build_app([Hello, Clock]), "order")
+    assert result.exit_code == 0, result.output
+    assert "left out" not in result.output
+
+
+def _reporter(plugin_name: str) -> type[Plugin]:
+    class Reporter(Plugin):
+        name = plugin_name
+
+        def setup(self, app: Flask, settings: Any) -> None:
+            @app.cli.command("report")
+            def report() -> None:
+                """Print a report."""
+                click.echo(plugin_name)
+
+    return Reporter
+
+
+def test_two_plugins_registering_one_command_are_named_at_start_up_and_by_doctor(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="flask_plugboard"):
+        app = build_app([_reporter("first"), _reporter("second")])
+    clash = (
+        "the command 'flask report' is registered by plugins 'first' and 'second'; only "
+        "'second''s runs: rename the command of one of them"
+    )
+    assert clash in caplog.messages
+    result = run(app, "doctor")
+    assert result.exit_code == 1
+    assert f"FAIL {clash}" in result.output
+    assert app.test_cli_runner().invoke(args=["report"]).output == "second\n"
+
+
+def test_a_plugin_that_fails_after_replacing_a_command_gives_it_back() -> None:
+    class Replacer(Plugin):
+        name = "replacer"
+
+        def setup(self, app: Flask, settings: Any) -> None:
+            @app.cli.command("report")
+            def report() -> None:
+                click.echo("replacer")
+
+            raise RuntimeError("half-way")
+
+    app = lenient([_reporter("first"), Replacer])
+    assert app.test_cli_runner().invoke(args=["report"]).output == "first\n"
+
+
+def _templated(plugin_name: str, root: Path) -> type[Plugin]:
+    (root / "templates").mkdir(parents=True)
+    (root / "templates" / "page.html").write_text(plugin_name)
+
+    class Templated(Plugin):
+        name = plugin_name
+
+        def blueprint(self, app: Flask, settings: Any) -> Blueprint:
+            bp = plugin_blueprint(self, __name__, root_path=str(root))
+            bp.add_url_rule("/page", "page", lambda: render_template("page.html"))
+            return bp
+
+    return Templated
+
+
+def test_two_plugins_with_one_template_name_are_named_at_start_up_and_by_doctor(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    plugins = [_templated("first", tmp_path / "a"), _templated("second", tmp_path / "b")]
+    with caplog.at_level("WARNING", logger="flask_plugboard"):
+        app = build_app(plugins, {"FIRST_URL_PREFIX": "/first", "SECOND_URL_PREFIX": "/second"})
+    clash = (
+        "the template 'page.html' is in plugins 'first' and 'second'; Flask renders "
+        "'first''s for all of them: keep each plugin's templates under "
+        "templates/<plugin name>/"
+    )
+    assert clash in caplog.messages
+    assert app.test_client().get("/second/page").get_data(as_text=True) == "first"
+    result = run(app, "doctor")
+    assert result.exit_code == 1
+    assert f"FAIL {clash}" in result.output
+
+
+def test_an_apps_own_template_of_a_plugins_name_is_an_override_not_a_clash(
+    tmp_path: Path,
+) -> None:
+    app = build_app([_templated("first", tmp_path / "a")])
+    assert "OK   no template clashes" in run(app, "doctor").output
 
 
 # -- wiring -----------------------------------------------------------------------------

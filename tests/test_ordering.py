@@ -33,6 +33,18 @@ def test_missing_requirement_excludes_the_whole_chain() -> None:
     assert result.excluded["a"].startswith("requires 'b', which is not loaded: b requires 'c'")
 
 
+def test_a_requirement_that_failed_is_named_as_failed_not_missing() -> None:
+    ordering = order_plugins(
+        [Node("surveys", "1", requires=("auth",)), Node("stats", "1", requires=("surveys",))],
+        failed={"auth": "at validate: AUTH_PASSWORD_MIN_LENGTH = 0 is not valid"},
+    )
+    assert ordering.excluded["surveys"] == (
+        "requires 'auth', which failed: at validate: AUTH_PASSWORD_MIN_LENGTH = 0 is not valid"
+    )
+    assert "which failed: at validate" in ordering.excluded["stats"]
+    assert "not enabled" not in ordering.excluded["stats"]
+
+
 def test_cycle_is_reported_with_the_chain() -> None:
     result = order_plugins(
         [

@@ -110,6 +110,27 @@ def test_cross_field_validation_in_post_init() -> None:
         load_settings(Window, "WIN", {"WIN_LOW": 5}, owner="plugin 'w'", environ={})
 
 
+@pytest.mark.parametrize("error", [ValueError, SettingsError])
+def test_a_post_init_check_names_the_variable_the_environment_set(
+    error: type[Exception],
+) -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Pattern:
+        pattern: str = setting("*", doc="A pattern.")
+
+        def __post_init__(self) -> None:
+            if self.pattern != "*":
+                raise error(f"PAT_PATTERN = {self.pattern!r}: expected '*'")
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings(Pattern, "PAT", {}, owner="plugin 'p'", environ={"FLASK_PAT_PATTERN": "?"})
+    assert "FLASK_PAT_PATTERN = '?': expected '*'" in str(caught.value)
+    with pytest.raises(SettingsError) as from_config:
+        load_settings(Pattern, "PAT", {"PAT_PATTERN": "?"}, owner="plugin 'p'", environ={})
+    assert "PAT_PATTERN = '?'" in str(from_config.value)
+    assert "FLASK_PAT_PATTERN" not in str(from_config.value)
+
+
 def test_redaction_and_descriptions() -> None:
     s = load({"EX_TOKEN": "s3cr3t-value"})
     assert redacted(s)["token"] == "***"

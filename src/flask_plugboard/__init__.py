@@ -22,6 +22,7 @@ from .errors import (
     PluginFailure,
     PluginLoadError,
     SettingsError,
+    StartupError,
     UnsafeToStartError,
 )
 from .markers import hookimpl, hookspec
@@ -43,6 +44,7 @@ __all__ = [
     "PluginLoadError",
     "PluginRecord",
     "SettingsError",
+    "StartupError",
     "UnsafeToStartError",
     "__version__",
     "add_server_timing",

@@ -244,7 +244,8 @@ def _describe(spec: SettingSpec) -> str:
 @click.command("order")
 @with_appcontext
 def order_command() -> None:
-    """Print the load order and why each plugin sits where it does."""
+    """Print the load order and why each plugin sits where it does; exit 1 when a
+    plugin is left out or failed."""
     state = _state()
     order = state.ordering.order
     _echo("load order" if order else "load order: (no plugin loads)")
@@ -261,6 +262,9 @@ def order_command() -> None:
             phase, error = (failure.phase, failure.error) if failure else ("?", "not ordered")
             _echo(f"  {record.name}: failed at {phase}:")
             _echo(_indent(error, "      "))
+    if any(record.failure is not None for record in state.records.values()):
+        # A script (or CI) reading the order must notice that a plugin is not running.
+        raise click.exceptions.Exit(1)
 
 
 # -- doctor ---------------------------------------------------------------------------

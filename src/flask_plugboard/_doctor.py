@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+from collections.abc import Sequence
 
 from flask import Flask
 from packaging.version import InvalidVersion, Version
 
 from ._adopt import AdoptedExtension
+from ._clashes import command_clashes, template_clashes
 from ._host import _check_host_version
 from ._ordering import parse_requirement
 from ._settings import describe_settings, load_settings
@@ -46,9 +48,15 @@ def doctor_checks(app: Flask) -> list[Section]:
         Section("host versions", _check_host_versions(state)),
         Section("settings", _check_settings(app, state)),
         Section("routes", _check_routes(app, state)),
+        Section("commands", _fails(command_clashes(state), "no command clashes")),
+        Section("templates", _fails(template_clashes(app, state), "no template clashes")),
         Section("config keys", _check_config_keys(app, state)),
         Section("quarantine", _check_quarantine(state)),
     ]
+
+
+def _fails(problems: list[str], fine: str) -> list[Check]:
+    return [(False, problem) for problem in problems] or [(True, fine)]
 
 
 def _check_plugins(state: PlugboardState) -> list[Check]:
@@ -65,38 +73,68 @@ def _check_plugins(state: PlugboardState) -> list[Check]:
 def _check_requirements(state: PlugboardState) -> list[Check]:
     checks: list[Check] = []
     for record, plugin in state.imported():
-        for spec in plugin.requires:
-            try:
-                req = parse_requirement(spec)
-            except ValueError as exc:
-                checks.append((False, f"{record.name}: {exc}"))
-                continue
-            target = state.records.get(req.name)
-            if target is None or target.plugin is None:
-                why = "not enabled" if target is None else "not importable"
-                checks.append(
-                    (
-                        False,
-                        f"{record.name} requires {spec}, and {req.name!r} is {why}: add it "
-                        "to PLUGBOARD_PLUGINS or install the package that provides it",
-                    )
-                )
-                continue
-            try:
-                fits = not req.specifier or Version(target.version) in req.specifier
-            except InvalidVersion:
-                fits = False
-            if fits:
-                checks.append((True, f"{record.name} requires {spec}: {req.name} {target.version}"))
-            else:
-                checks.append(
-                    (
-                        False,
-                        f"{record.name} requires {spec}, but {req.name} is version "
-                        f"{target.version}: install a version matching {req.specifier}",
-                    )
-                )
+        edges, own_problem = _requirement_checks(state, record.name, plugin.requires)
+        failure = record.failure
+        if failure is not None and failure.phase == "requirements" and not own_problem:
+            # Left out for a requirement that is there but failed, or for a cycle: its
+            # failure names the whole chain, where each edge alone would look fine.
+            edges = [(False, f"{record.name} is not loaded: {failure.error}")]
+        checks += edges
     return checks or [(True, "no plugin requires another")]
+
+
+def _requirement_checks(
+    state: PlugboardState, name: str, requires: Sequence[str]
+) -> tuple[list[Check], bool]:
+    """Each requirement of plugin ``name`` checked, and whether one is wrong in itself
+    (missing, a bad range, an unfit version) rather than failed."""
+    checks: list[Check] = []
+    own_problem = False
+    record = state.records[name]
+    for spec in requires:
+        try:
+            req = parse_requirement(spec)
+        except ValueError as exc:
+            checks.append((False, f"{record.name}: {exc}"))
+            own_problem = True
+            continue
+        target = state.records.get(req.name)
+        if target is not None and target.failure is not None:
+            checks.append(
+                (
+                    False,
+                    f"{record.name} requires {spec}, and {req.name!r} failed at "
+                    f"{target.failure.phase}: {target.failure.error}",
+                )
+            )
+            continue
+        if target is None or target.plugin is None:
+            why = "not enabled" if target is None else "not importable"
+            checks.append(
+                (
+                    False,
+                    f"{record.name} requires {spec}, and {req.name!r} is {why}: add it "
+                    "to PLUGBOARD_PLUGINS or install the package that provides it",
+                )
+            )
+            own_problem = True
+            continue
+        try:
+            fits = not req.specifier or Version(target.version) in req.specifier
+        except InvalidVersion:
+            fits = False
+        if fits:
+            checks.append((True, f"{record.name} requires {spec}: {req.name} {target.version}"))
+        else:
+            checks.append(
+                (
+                    False,
+                    f"{record.name} requires {spec}, but {req.name} is version "
+                    f"{target.version}: install a version matching {req.specifier}",
+                )
+            )
+            own_problem = True
+    return checks, own_problem
 
 
 def _check_host_versions(state: PlugboardState) -> list[Check]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pluggy
 from flask import Flask, Response, request
@@ -12,11 +12,12 @@ from packaging.version import Version
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import hookspecs as host_hookspecs
+from ._clashes import command_clashes, template_clashes
 from ._discovery import discover
 from ._isolation import HookHealth, guarded_proxy
 from ._ordering import Node, Ordering, order_plugins, parse_requirement
 from ._redaction import SecretRedactor
-from ._settings import load_settings
+from ._settings import env_keys_set, load_settings, name_as_set
 from ._snapshot import Snapshot
 from ._state import (
     EXTENSION_KEY,
@@ -28,7 +29,7 @@ from ._state import (
     get_state,
 )
 from ._version import __version__
-from .errors import PlugboardError, PluginFailure, UnsafeToStartError
+from .errors import PlugboardError, PluginFailure, StartupError, UnsafeToStartError
 from .markers import PROJECT
 from .plugin import SETTINGS_KEY, Plugin
 
@@ -59,7 +60,9 @@ class Plugboard:
 
         A plugin that fails in any phase is recorded and left out, with whatever requires
         it; under ``PLUGBOARD_STRICT`` (default under ``TESTING``) the first failure raises
-        :class:`~flask_plugboard.PluginFailure` instead.
+        :class:`~flask_plugboard.PluginFailure` instead. A plugin the app cannot run
+        without (``PLUGBOARD_REQUIRED``, ``Plugin.essential``) that fails raises
+        :class:`~flask_plugboard.StartupError`, strict or not.
         """
         if EXTENSION_KEY in app.extensions:
             raise PlugboardError(
@@ -83,6 +86,9 @@ class _Boot:
             env_prefix=self.env_prefix,
         )
         strict = settings.strict if settings.strict is not None else bool(app.testing)
+        required = settings.required_list()
+        self.required_all = required is True
+        self.required_names: Sequence[str] = required if isinstance(required, list) else ()
         pm = pluggy.PluginManager(PROJECT)
         pm.add_hookspecs(host_hookspecs)
         self.state = PlugboardState(
@@ -113,7 +119,13 @@ class _Boot:
         if redacted != message:
             # The original exception holds the secret in its text: keep it off the chain.
             cause, message = None, f"{redacted} (traceback hidden: it held a secret value)"
+        if phase in ("validate", "init") and record.plugin is not None:
+            message = name_as_set(
+                message, env_keys_set(_setting_keys(record.plugin), self.env_prefix)
+            )
         record.failure = Failure(phase=phase, error=message, exception=cause)
+        if self.is_required(record):
+            raise StartupError(record.name, phase, message) from cause
         if self.state.strict:
             raise PluginFailure(record.name, phase, message) from cause
         logger.error(
@@ -123,6 +135,12 @@ class _Boot:
             message,
             exc_info=cause if phase in ("import", "init") else None,
         )
+
+    def is_required(self, record: PluginRecord) -> bool:
+        """Whether the app cannot run without ``record``'s plugin."""
+        if self.required_all or record.name in self.required_names:
+            return True
+        return record.plugin is not None and record.plugin.essential
 
     def live(self) -> list[tuple[PluginRecord, Plugin]]:
         """Records still in the running, in the current order, with their plugin."""
@@ -150,6 +168,18 @@ class _Boot:
             records[cand.name] = record
             if cand.error is not None:
                 self.fail(record, "import", cand.error)
+        for name in self.required_names:
+            if name not in records:
+                named = name_as_set(
+                    "PLUGBOARD_REQUIRED", env_keys_set(["PLUGBOARD_REQUIRED"], self.env_prefix)
+                )
+                raise StartupError(
+                    name,
+                    "import",
+                    f"{named} names {name!r}, which is not one of the app's plugins "
+                    f"({', '.join(records) or 'none'}): add it to PLUGBOARD_PLUGINS, or "
+                    f"take it out of {named}",
+                )
 
     def validate(self) -> None:
         host_version = Version(__version__)
@@ -181,7 +211,12 @@ class _Boot:
             )
             for record, plugin in self.live()
         ]
-        self.state.ordering = ordering = order_plugins(nodes)
+        failed = {
+            name: f"at {r.failure.phase}: {r.failure.error}"
+            for name, r in records.items()
+            if r.failure is not None
+        }
+        self.state.ordering = ordering = order_plugins(nodes, failed)
         for name, reason in ordering.excluded.items():
             self.fail(records[name], "requirements", f"plugin {name!r} {reason}")
         for name, reason in ordering.reasons.items():
@@ -219,8 +254,8 @@ class _Boot:
                 self.fail(
                     record,
                     "requirements",
-                    f"plugin {record.name!r} requires {dep.name!r}, which is not loaded: "
-                    f"{dep.failure.error}",
+                    f"plugin {record.name!r} requires {dep.name!r}, which failed at "
+                    f"{dep.failure.phase}: {dep.failure.error}",
                 )
                 return
         snapshot = Snapshot.take(app)
@@ -247,6 +282,7 @@ class _Boot:
             for r in snapshot.new_rules(app)
         ]
         record.commands = snapshot.new_commands(app)
+        record.blueprints = snapshot.new_blueprints(app)
         record.hooks = sorted(c.name for c in pm.get_hookcallers(proxy) or [])
 
     def finish(self) -> None:
@@ -261,6 +297,8 @@ class _Boot:
             )
         install_web(self.app, self.state)
         install_cli(self.app)
+        for clash in command_clashes(self.state) + template_clashes(self.app, self.state):
+            logger.warning("%s", clash)
         self.state.pm.hook.plugboard_app_ready(app=self.app)
 
 
@@ -279,6 +317,13 @@ def _check_host_version(plugin: Plugin, host_version: Version) -> None:
             f"supports Plugboard {spec}, but this is Plugboard {host_version}: "
             "upgrade the plugin or install a host version it supports"
         )
+
+
+def _setting_keys(plugin: Plugin) -> list[str]:
+    try:
+        return [spec.key for spec in plugin.setting_specs()]
+    except Exception:  # noqa: BLE001 - settings that cannot even be described name no keys
+        return []
 
 
 def _unregister(pm: pluggy.PluginManager, name: str) -> None:

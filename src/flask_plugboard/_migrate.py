@@ -109,8 +109,12 @@ def upgrade(
     Running it again does nothing. ``report`` receives one line per revision applied and
     per plugin already up to date (default: the ``flask_plugboard.db`` logger). Stops at
     the first revision that fails, raising :class:`~flask_plugboard.PlugboardError`.
+    Without ``plugins``, refuses (migrating nothing) while a plugin that has models or
+    migrations, or that did not import, is failed on the app.
     """
     say = report or logger.info
+    if plugins is None:
+        _refuse_while_failed(app)
     selected = _select(app, plugins)
     steps: list[Step] = []
     for index, plugin in enumerate(selected):
@@ -132,6 +136,36 @@ def upgrade(
             say(f"{plugin.name}: up to date at {revs(tuple(script.get_heads()))}")
         steps += done
     return steps
+
+
+def _refuse_while_failed(app: Flask) -> None:
+    """Raise when a failed plugin may have migrations: "everything is up to date" would
+    be false, and the plugin's tables would be missing once it is fixed."""
+    state = get_state(app)
+    blocking = [
+        record
+        for record in state.failed()
+        if record.plugin is None
+        or record.plugin.metadata is not None
+        or record.plugin.migrations_dir() is not None
+    ]
+    if not blocking:
+        return
+    lines = []
+    for record in blocking:
+        unknown = (
+            " (it did not import: its migrations are unknown)" if record.plugin is None else ""
+        )
+        failure = (
+            f" failed at {record.failure.phase}: {record.failure.error}" if record.failure else ""
+        )
+        lines.append(f"plugin {record.name!r}{unknown}{failure}")
+    others = [p.name for p in _select(app, None)]
+    by_name = f" (flask db upgrade {' '.join(others)})" if others else ""
+    raise PlugboardError(
+        "\n".join(lines) + "\nnothing was migrated: a failed plugin's migrations cannot run. "
+        f"Fix it and run flask db upgrade again, or upgrade the others by name{by_name}"
+    )
 
 
 def _to_heads(script: ScriptDirectory) -> Plan:
@@ -236,6 +270,12 @@ def _select(app: Flask, names: Iterable[str] | None) -> list[Plugin]:
     wanted = list(names)
     known = {p.name for p in loaded}
     for name in wanted:
+        failed = state.records.get(name)
+        if failed is not None and failed.failure is not None:
+            raise PlugboardError(
+                f"plugin {name!r} failed at {failed.failure.phase}: {failed.failure.error}\n"
+                "its migrations cannot run while it is failed: fix it first"
+            )
         if name not in known:
             raise PlugboardError(
                 f"no loaded plugin named {name!r} on app {app.name!r} (loaded: "
@@ -261,13 +301,13 @@ def _require_scripts(plugin: Plugin) -> ScriptDirectory:
 
 def _default_folder(plugin: Plugin) -> str:
     """Where a plugin's first revision goes: ``migrations`` beside its module."""
-    module = sys.modules.get(type(plugin).__module__)
-    if module is None or module.__file__ is None:
+    module_file = getattr(sys.modules.get(type(plugin).__module__), "__file__", None)
+    if module_file is None:
         raise PlugboardError(
             f"plugin {plugin.name!r} has no module folder to hold its migrations: set "
             "Plugin.migrations to the folder its revision files go in"
         )
-    return os.path.join(os.path.dirname(module.__file__), "migrations")
+    return os.path.join(os.path.dirname(module_file), "migrations")
 
 
 def _engine(app: Flask, plugin: Plugin | None) -> Engine:

@@ -71,8 +71,14 @@ def _find_cycle(graph: Mapping[str, Sequence[str]], members: set[str]) -> list[s
         node = nxt
 
 
-def order_plugins(nodes: Sequence[Node]) -> Ordering:
-    """Order ``nodes`` by requirements; exclude what cannot load, with reasons."""
+def order_plugins(nodes: Sequence[Node], failed: Mapping[str, str] | None = None) -> Ordering:
+    """Order ``nodes`` by requirements; exclude what cannot load, with reasons.
+
+    ``failed`` maps plugins that are configured but already failed (to import, or to
+    validate their settings) to their error: a plugin requiring one of them is told so,
+    not that it is missing.
+    """
+    failed = failed or {}
     by_name = {n.name: n for n in nodes}
     excluded: dict[str, str] = {}
     deps: dict[str, list[str]] = {}
@@ -88,6 +94,9 @@ def order_plugins(nodes: Sequence[Node]) -> Ordering:
                 excluded[node.name] = str(exc)
                 break
             target = by_name.get(req.name)
+            if target is None and req.name in failed:
+                excluded[node.name] = f"requires {req.name!r}, which failed: {failed[req.name]}"
+                break
             if target is None:
                 excluded[node.name] = (
                     f"requires {req.name!r}, which is not enabled: add it to "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -22,7 +23,15 @@ from typing import Any, Literal, get_args, get_origin
 
 from .errors import SettingsError
 
-__all__ = ["setting", "SettingSpec", "load_settings", "describe_settings", "REDACTED"]
+__all__ = [
+    "REDACTED",
+    "SettingSpec",
+    "describe_settings",
+    "env_keys_set",
+    "load_settings",
+    "name_as_set",
+    "setting",
+]
 
 REDACTED = "***"
 _MISSING: Any = dataclasses.MISSING
@@ -198,6 +207,22 @@ def _shown(value: Any, secret: bool) -> str:
     return "(secret, not shown)" if secret else repr(value)
 
 
+def name_as_set(message: str, env_keys: Mapping[str, str]) -> str:
+    """``message`` with each config key of ``env_keys`` (``{key: variable}``) named as the
+    environment variable the operator set (``RATELIMIT_DEFAULT`` becomes
+    ``FLASK_RATELIMIT_DEFAULT``), so an error names what the operator can change."""
+    for key, env_key in env_keys.items():
+        message = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(key)}(?![A-Za-z0-9_])", env_key, message)
+    return message
+
+
+def env_keys_set(keys: Sequence[str], env_prefix: str | None) -> dict[str, str]:
+    """``{key: variable}`` for each of ``keys`` whose variable ``{env_prefix}_{key}`` is set."""
+    if not env_prefix:
+        return {}
+    return {key: f"{env_prefix}_{key}" for key in keys if f"{env_prefix}_{key}" in os.environ}
+
+
 def load_settings(
     schema: type[Any],
     prefix: str,
@@ -215,6 +240,7 @@ def load_settings(
     """
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    from_env: dict[str, str] = {}
     for f, tp in _fields(schema):
         key = f"{prefix}_{f.name.upper()}"
         secret = bool(f.metadata.get("secret"))
@@ -223,6 +249,7 @@ def load_settings(
         if env_key is not None and env_key in env:
             raw: Any = _from_env(env[env_key])
             source = f"{env_key} (environment)"
+            from_env[key] = env_key
         elif key in config:
             raw = config[key]
         elif f.default is not _MISSING:
@@ -245,9 +272,17 @@ def load_settings(
         values[f.name] = value
     try:
         instance = schema(**values)
+    except SettingsError as exc:
+        # __post_init__ names the config key; name the variable if that is what was set.
+        renamed = name_as_set(str(exc), from_env)
+        if renamed == str(exc):
+            raise
+        raise type(exc)(renamed) from None
     except (ValueError, TypeError) as exc:
         # A settings class may check fields against each other in __post_init__.
-        raise SettingsError(f"settings of {owner} are not valid: {exc}") from None
+        raise SettingsError(
+            f"settings of {owner} are not valid: {name_as_set(str(exc), from_env)}"
+        ) from None
     for name, value in values.items():
         config[f"{prefix}_{name.upper()}"] = value
     return instance

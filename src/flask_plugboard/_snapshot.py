@@ -62,7 +62,7 @@ class Snapshot:
 
     registries: dict[str, Any]
     rules: list[Rule]
-    commands: set[str]
+    commands: dict[str, Any]
     jinja_globals: set[str]
     wsgi_app: Any
 
@@ -84,7 +84,7 @@ class Snapshot:
         return cls(
             registries=registries,
             rules=list(app.url_map.iter_rules()),
-            commands=set(app.cli.commands),
+            commands=dict(app.cli.commands),
             jinja_globals=set(app.jinja_env.globals),
             wsgi_app=app.wsgi_app,
         )
@@ -95,8 +95,17 @@ class Snapshot:
         return [r for r in app.url_map.iter_rules() if id(r) not in known]
 
     def new_commands(self, app: Flask) -> list[str]:
-        """CLI commands added to ``app.cli`` since the snapshot."""
-        return sorted(set(app.cli.commands) - self.commands)
+        """CLI commands added to ``app.cli`` since the snapshot, or put in the place of
+        one of the same name."""
+        return sorted(
+            name
+            for name, command in app.cli.commands.items()
+            if self.commands.get(name) is not command
+        )
+
+    def new_blueprints(self, app: Flask) -> list[str]:
+        """Names of the blueprints registered on the app since the snapshot."""
+        return [name for name in app.blueprints if name not in self.registries["blueprints"]]
 
     def restore(self, app: Flask) -> None:
         """Put the app's registries back as they were at the snapshot."""
@@ -109,8 +118,9 @@ class Snapshot:
                 current.update(value)
         if len(self.rules) != len(list(app.url_map.iter_rules())):
             app.url_map = _rebuild_map(app.url_map, self.rules)
-        for name in set(app.cli.commands) - self.commands:
-            del app.cli.commands[name]
+        # Put back a command of the same name that the plugin replaced, too.
+        app.cli.commands.clear()
+        app.cli.commands.update(self.commands)
         for name in set(app.jinja_env.globals) - self.jinja_globals:
             del app.jinja_env.globals[name]
         app.wsgi_app = self.wsgi_app  # type: ignore[method-assign]  # undo middleware

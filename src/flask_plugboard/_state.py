@@ -39,6 +39,15 @@ class HostSettings:
         "(a list, or a comma-separated string). When set, only these load; when unset, "
         "every plugin installed under the 'plugboard' entry-point group loads.",
     )
+    required: list[str] | str | bool = setting(
+        False,
+        doc="The plugins the app cannot run without: names (a list, or a comma-separated "
+        "string), or true for every plugin the app has. When one of them (or a plugin "
+        "marked Plugin.essential) fails to import, validate its settings or initialise, "
+        "start-up fails with one line naming the setting, the value found and what is "
+        "allowed (StartupError), in every process and every flask command. Other plugins "
+        "that fail are left out, as without it.",
+    )
     strict: bool | None = setting(
         None,
         doc="Fail start-up when any plugin fails instead of starting without it. "
@@ -107,12 +116,22 @@ class HostSettings:
             return self.environment == "production"
         return not (app.debug or app.testing)
 
+    def required_list(self) -> list[str] | bool:
+        """``True`` (every plugin) or the names listed in ``PLUGBOARD_REQUIRED``."""
+        if isinstance(self.required, bool):
+            return self.required
+        return _names(self.required)
+
     def plugin_list(self) -> list[str] | None:
         if self.plugins is None:
             return None
-        if isinstance(self.plugins, str):
-            return [p.strip() for p in self.plugins.split(",") if p.strip()]
-        return list(self.plugins)
+        return _names(self.plugins)
+
+
+def _names(value: list[str] | str) -> list[str]:
+    if isinstance(value, str):
+        return [p.strip() for p in value.split(",") if p.strip()]
+    return list(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,6 +153,7 @@ class PluginRecord:
     failure: Failure | None = None
     routes: list[str] = dataclasses.field(default_factory=list)
     commands: list[str] = dataclasses.field(default_factory=list)
+    blueprints: list[str] = dataclasses.field(default_factory=list)
     hooks: list[str] = dataclasses.field(default_factory=list)
     health: HookHealth | None = None
     order_reason: str = ""

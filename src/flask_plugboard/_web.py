@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import (
@@ -80,6 +82,11 @@ def plugin_blueprint(plugin: Plugin, import_name: str, **kwargs: Any) -> Bluepri
     ``plugin_static(name, file)`` for cache-busting URLs. ``kwargs`` go to
     :class:`flask.Blueprint` and win over these defaults.
     """
+    module = sys.modules.get(import_name)
+    if "root_path" not in kwargs and module is not None and _fileless(module):
+        # Defined in ``python -c`` or a REPL: no folder of its own, so no templates or
+        # static files (Flask would take the current directory for its folder).
+        return PluginBlueprint(plugin.name, import_name, **kwargs)
     root = kwargs.get("root_path") or get_root_path(import_name)
     if os.path.isdir(os.path.join(root, "templates")):
         kwargs.setdefault("template_folder", "templates")
@@ -88,6 +95,11 @@ def plugin_blueprint(plugin: Plugin, import_name: str, **kwargs: Any) -> Bluepri
         # Not "/static": that would shadow the app's own static files of the same path.
         kwargs.setdefault("static_url_path", f"/_static/{plugin.name}")
     return PluginBlueprint(plugin.name, import_name, **kwargs)
+
+
+def _fileless(module: ModuleType) -> bool:
+    """A module with no file and no package folder (``__main__`` of ``python -c``)."""
+    return getattr(module, "__file__", None) is None and not hasattr(module, "__path__")
 
 
 def _static_path(app: Flask, blueprint_name: str, filename: str) -> str:

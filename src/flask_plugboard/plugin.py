@@ -52,6 +52,10 @@ class Plugin:
     requires: ClassVar[Sequence[str]] = ()
     #: Plugins that load first when present.
     optional: ClassVar[Sequence[str]] = ()
+    #: The app cannot run without this plugin: when it fails, start-up fails
+    #: (:class:`~flask_plugboard.errors.StartupError`), as if listed in
+    #: ``PLUGBOARD_REQUIRED``. For plugins whose absence would be unsafe or meaningless.
+    essential: ClassVar[bool] = False
     #: Host versions supported, as a PEP 440 specifier ("" means any).
     host_versions: ClassVar[str] = ""
     #: Frozen dataclass of settings built with :func:`flask_plugboard.setting`.
@@ -94,10 +98,11 @@ class Plugin:
         """Folder of this plugin's Alembic revisions, or ``None`` when it has none."""
         if self.migrations is not None:
             return self.migrations
-        module = sys.modules.get(type(self).__module__)
-        if module is None or module.__file__ is None:
+        # A class defined in ``python -c`` or a REPL lives in a module without a file.
+        module_file = getattr(sys.modules.get(type(self).__module__), "__file__", None)
+        if module_file is None:
             return None
-        candidate = os.path.join(os.path.dirname(module.__file__), "migrations")
+        candidate = os.path.join(os.path.dirname(module_file), "migrations")
         return candidate if os.path.isdir(candidate) else None
 
     def __repr__(self) -> str:

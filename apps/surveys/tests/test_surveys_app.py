@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flask_plugboard import get_state
-from flask_plugboard.errors import SettingsError, UnsafeToStartError
+from flask_plugboard.errors import SettingsError, StartupError, UnsafeToStartError
 from plugboard_surveys import PLUGINS, config_from_env, create_app
 from surveys_support import surveys_app
 
@@ -74,6 +74,69 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
         )
 
 
+#: A bad setting of each kind, as an operator sets it: a plugin's own check in
+#: __post_init__ (ratelimit), a range (auth), a limit of the surveys plugin.
+BAD_SETTINGS = [
+    ("FLASK_RATELIMIT_DEFAULT", "banana", "FLASK_RATELIMIT_DEFAULT = 'banana' is not a rate limit"),
+    (
+        "FLASK_AUTH_PASSWORD_MIN_LENGTH",
+        "0",
+        "FLASK_AUTH_PASSWORD_MIN_LENGTH (environment) = 0 is not valid for plugin 'auth': "
+        "expected a number >= 1",
+    ),
+    (
+        "FLASK_SURVEYS_SUBMIT_LIMIT",
+        "banana",
+        "FLASK_SURVEYS_SUBMIT_LIMIT = 'banana' is not a rate limit",
+    ),
+]
+
+
+def _production(tmp_path: Path) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite'}",
+        "SECRET_KEY": os.urandom(32).hex(),
+        "JWT_SECRET_KEY": os.urandom(32).hex(),
+    }
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+@pytest.mark.parametrize(("variable", "value", "named"), BAD_SETTINGS)
+def test_a_bad_setting_stops_the_service_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    environment: str,
+    variable: str,
+    value: str,
+    named: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    config = {**_production(tmp_path), "AUTH_ENVIRONMENT": environment}
+    with pytest.raises(StartupError) as caught:
+        create_app(config, instance_path=str(tmp_path))
+    assert named in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_readyz_names_a_plugin_that_failed_even_when_not_required(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            **_production(tmp_path),
+            "PLUGBOARD_REQUIRED": False,
+            "TIMER_SLOW_THRESHOLD": "slow",
+        },
+        instance_path=str(tmp_path),
+    )
+    assert get_state(app).records["timer"].status == "failed (validate)"
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "unavailable",
+        "checks": {"plugins": "failed: timer", "database": "ok"},
+    }
+    assert "slow" not in response.get_data(as_text=True)  # no error text, only the name
+
+
 def test_development_keeps_a_generated_key_in_the_instance_folder(tmp_path: Path) -> None:
     config = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite'}",
@@ -96,7 +159,7 @@ def test_healthz_and_readyz(client: FlaskClient) -> None:
     ready = client.get("/readyz")
     assert (ready.status_code, ready.get_json()) == (
         200,
-        {"status": "ready", "checks": {"database": "ok"}},
+        {"status": "ready", "checks": {"plugins": "ok", "database": "ok"}},
     )
     assert ready.headers["Cache-Control"] == "no-store"
 
@@ -113,17 +176,28 @@ def test_readyz_is_503_when_the_database_is_gone(tmp_path: Path) -> None:
         (tmp_path / "surveys.sqlite").mkdir()  # a folder where the file was: unusable
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
+    assert response.get_json() == {
+        "status": "unavailable",
+        "checks": {"plugins": "ok", "database": "unavailable"},
+    }
     assert app.test_client().get("/healthz").status_code == 200
 
 
 def test_readyz_checks_redis_when_configured(tmp_path: Path, redis_url: str) -> None:
     ready = surveys_app(tmp_path / "a", {"PLUGBOARD_REDIS_URL": redis_url}).test_client()
-    assert ready.get("/readyz").get_json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert ready.get("/readyz").get_json()["checks"] == {
+        "plugins": "ok",
+        "database": "ok",
+        "redis": "ok",
+    }
     down = surveys_app(tmp_path / "b", {"PLUGBOARD_REDIS_URL": "redis://127.0.0.1:1/0"})
     response = down.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["checks"] == {"database": "ok", "redis": "unavailable"}
+    assert response.get_json()["checks"] == {
+        "plugins": "ok",
+        "database": "ok",
+        "redis": "unavailable",
+    }
     assert "127.0.0.1" not in response.get_data(as_text=True)
 
 
@@ -185,3 +259,70 @@ def test_flask_db_upgrade_prepares_the_database(
     assert {"auth_user", "surveys_survey", "surveys_answer"} <= tables
     again = _flask(tmp_path, "db", "upgrade", DATABASE_URL=url)
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize(("variable", "value", "named"), BAD_SETTINGS)
+def test_flask_db_upgrade_refuses_a_bad_setting_in_one_line(
+    tmp_path: Path, variable: str, value: str, named: str
+) -> None:
+    done = _flask(tmp_path, "db", "upgrade", **{variable: value})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("Error: plugin ")
+    assert named in lines[0]
+    assert not (tmp_path / "instance" / "surveys.sqlite").exists()
+
+
+def test_gunicorn_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    conf = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    done = subprocess.run(
+        [str(gunicorn), "-c", str(conf), "-b", "127.0.0.1:0", "plugboard_surveys:create_app()"],
+        capture_output=True,
+        text=True,
+        env={
+            **environ,
+            **_production(tmp_path),
+            "SURVEYS_ENVIRONMENT": "production",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "FLASK_RATELIMIT_DEFAULT": "banana",
+        },
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: plugin 'ratelimit' failed at validate, and the app cannot run without it: "
+        "FLASK_RATELIMIT_DEFAULT = 'banana' is not a rate limit: write it like '100/minute', "
+        "'5 per 10 seconds' or '10/second; 1000/hour' (units: second, minute, hour, day, "
+        "month, year)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        (
+            {"SURVEYS_ENVIRONMENT": "production", "SECRET_KEY": ""},
+            "Error: SECRET_KEY is not set: the auth plugin refuses to start in production",
+        ),
+        ({"PROXIES": "two"}, "Error: PROXIES = 'two': expected how many reverse proxies"),
+        (
+            {"FLASK_PLUGBOARD_QUARANTINE_AFTER": "-1"},
+            "Error: FLASK_PLUGBOARD_QUARANTINE_AFTER (environment) = -1 is not valid",
+        ),
+    ],
+    ids=["no secret key in production", "bad PROXIES", "bad host setting"],
+)
+def test_an_unsafe_or_wrong_environment_is_refused_in_one_line(
+    tmp_path: Path, env: dict[str, str], line: str
+) -> None:
+    done = _flask(tmp_path, "db", "upgrade", **env)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(line)

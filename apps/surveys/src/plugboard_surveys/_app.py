@@ -20,6 +20,10 @@ Environment (all optional for development; see the README for production):
 - ``CORS_ORIGINS``: comma-separated origins of the web clients allowed to call the API.
 - ``INSTANCE_PATH``: the instance folder.
 - Any other setting as ``FLASK_<NAME>`` (``FLASK_RATELIMIT_DEFAULT=100/minute``).
+
+The service needs every one of its plugins (``PLUGBOARD_REQUIRED``): a wrong setting
+stops start-up with one line naming it (``StartupError``), never a service with its rate
+limits, users or surveys quietly missing.
 """
 
 from __future__ import annotations
@@ -131,6 +135,10 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     )
     app.config.update(
         PLUGBOARD_PLUGINS=list(PLUGINS),
+        # A service without its rate limits, its users or its surveys must not serve: a
+        # plugin that fails (a wrong FLASK_RATELIMIT_DEFAULT) stops start-up, in
+        # development too, naming the setting.
+        PLUGBOARD_REQUIRED=True,
         PLUGBOARD_ADMIN=True,
         MAX_CONTENT_LENGTH=MAX_BODY,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{os.path.join(app.instance_path, 'surveys.sqlite')}",

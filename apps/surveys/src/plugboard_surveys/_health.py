@@ -1,12 +1,15 @@
 """Health endpoints for load balancers and orchestrators.
 
 - ``GET /healthz``: 200 while the process answers requests (liveness); touches nothing.
-- ``GET /readyz``: 200 when the database answers ``SELECT 1`` and, with
-  PLUGBOARD_REDIS_URL set, Redis answers ``PING``; else 503 naming what failed
-  (readiness: take the worker out of rotation, do not restart it).
+- ``GET /readyz``: 200 when every configured plugin started, the database answers
+  ``SELECT 1`` and, with PLUGBOARD_REDIS_URL set, Redis answers ``PING``; else 503
+  naming what failed (readiness: take the worker out of rotation, do not restart it).
+  A plugin that failed at start-up is named (``"plugins": "failed: stats"``), even one
+  the app could run without (``PLUGBOARD_REQUIRED``): the service is not what was
+  configured.
 
-Neither is rate limited, and neither says more than "ok" or "unavailable" about a
-component (no URL, no error text: those go to the log).
+Neither is rate limited, and neither says more than "ok", "unavailable" or the failed
+plugins' names about a component (no URL, no error text: those go to the log).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify
 
+from flask_plugboard import get_state
 from flask_plugboard.connections import redis_client, redis_url
 from flask_plugboard.db import session
 from flask_plugboard.plugins.ratelimit import exempt
@@ -36,8 +40,10 @@ def healthz() -> Response:
 
 
 def readyz() -> Response:
-    """The database and Redis answer."""
+    """Every plugin started, and the database and Redis answer."""
     checks: dict[str, str] = {}
+    failed = [record.name for record in get_state(current_app).failed()]
+    checks["plugins"] = f"failed: {', '.join(failed)}" if failed else "ok"
     try:
         session().execute(sa.text("SELECT 1"))
         checks["database"] = "ok"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from flask_plugboard import setting
+from flask_plugboard.plugins.ratelimit import check_limits
 
 __all__ = ["SurveysSettings"]
 
@@ -47,6 +48,8 @@ class SurveysSettings:
     )
 
     def __post_init__(self) -> None:
+        if self.submit_limit.strip():
+            check_limits(self.submit_limit, "SURVEYS_SUBMIT_LIMIT")
         prefix = self.api_prefix
         if not prefix.startswith("/") or prefix.endswith("/") or len(prefix) < 2:
             raise ValueError(

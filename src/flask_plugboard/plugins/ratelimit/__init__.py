@@ -16,13 +16,14 @@ from __future__ import annotations
 from ._compile import limits_for
 from ._decorators import exempt, limit, limit_blueprint
 from ._plugin import RateLimit
-from ._rules import LimitInfo, worker_count
+from ._rules import LimitInfo, check_limits, worker_count
 from ._settings import RateLimitSettings
 
 __all__ = [
     "LimitInfo",
     "RateLimit",
     "RateLimitSettings",
+    "check_limits",
     "exempt",
     "limit",
     "limit_blueprint",

@@ -25,6 +25,7 @@ __all__ = [
     "LimitInfo",
     "LimitSpec",
     "check_key",
+    "check_limits",
     "is_login",
     "parse_limits",
     "policy_header",
@@ -70,6 +71,16 @@ def parse_limits(value: str, where: str) -> list[RateLimitItem]:
     if any(item.amount < 1 for item in items):
         raise SettingsError(f"{where} = {value!r}: a limit must allow at least 1 request")
     return list(items)
+
+
+def check_limits(value: str, setting: str) -> None:
+    """Check a rate-limit string (``"10/minute; 100/hour"``) that another plugin takes as
+    a setting, raising :class:`~flask_plugboard.SettingsError` naming ``setting``.
+
+    For a plugin's settings ``__post_init__``, so a wrong limit fails at start-up with the
+    plugin's own setting named, as the ratelimit plugin's own settings do.
+    """
+    parse_limits(value, setting)
 
 
 def split_limits(value: str, where: str) -> tuple[list[RateLimitItem], list[str]]:
