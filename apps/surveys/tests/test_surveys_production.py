@@ -118,6 +118,7 @@ class Deployment:
     def run(self, step: list[str], stdin: str = "", cwd: Path | None = None) -> str:
         """Run one step to its end; what it wrote. Fails the test, with the output, when
         it exits non-zero."""
+        started = time.monotonic()
         result = subprocess.run(
             self.argv(step),
             cwd=cwd or self.host,
@@ -129,7 +130,8 @@ class Deployment:
             check=False,
         )
         output = result.stdout + result.stderr
-        self.log.append(f"$ {shlex.join(step)}\n{output}")
+        took = time.monotonic() - started
+        self.log.append(f"$ {shlex.join(step)}  # {took:.1f} s, exit {result.returncode}\n{output}")
         assert result.returncode == 0, f"{shlex.join(step)} exited {result.returncode}:\n{output}"
         return output
 
@@ -304,6 +306,14 @@ def deployment(
     return deployment
 
 
+@pytest.fixture(autouse=True)
+def _steps_log(deployment: Deployment) -> Iterator[None]:
+    """Print what every step ran and wrote (pytest shows it when a test fails)."""
+    yield
+    print("\n".join(deployment.log))
+    deployment.log.clear()
+
+
 def test_the_readme_production_steps_serve_the_service_from_wheels(
     deployment: Deployment,
 ) -> None:
@@ -321,7 +331,9 @@ def test_the_readme_production_steps_serve_the_service_from_wheels(
     password = secrets.token_urlsafe(18)
     create_admin = deployment.step("flask", "create-admin")
     made = deployment.run([*create_admin, "--password-stdin"], stdin=f"{password}\n")
-    name = create_admin[create_admin.index("--username") + 1]
+    # The name: after --username, or the first word after create-admin.
+    after = "--username" if "--username" in create_admin else "create-admin"
+    name = create_admin[create_admin.index(after) + 1]
     assert name in made, made
 
     # /metrics turned on as the README says, with a scraper's token of the test's.
