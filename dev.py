@@ -175,8 +175,13 @@ def cmd_test(args: argparse.Namespace) -> int:
         check=False,
     ).stdout.strip()
     _say(f"testing with {args.deps} dependencies: {versions}")
-    workers = ["-n", str(args.workers)] if args.workers != "0" else []
-    result = subprocess.run([python, "-m", "pytest", *workers, *args.pytest_args], cwd=ROOT)
+    # loadgroup: the tests of one xdist_group share a worker (and its module fixtures).
+    workers = ["-n", str(args.workers), "--dist", "loadgroup"] if args.workers != "0" else []
+    # Tests that install the project afresh (newest dependencies) skip in the lowest run.
+    env = {**os.environ, "PLUGBOARD_TEST_DEPS": args.deps}
+    result = subprocess.run(
+        [python, "-m", "pytest", *workers, *args.pytest_args], cwd=ROOT, env=env
+    )
     return result.returncode
 
 

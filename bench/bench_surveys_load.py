@@ -7,8 +7,8 @@ Redis, every plugin on, and wrk on loopback.
 Unlike the other scripts here, this one goes through sockets and a real server: it
 measures what a deployment on this machine would answer, the load generator (wrk)
 included, on the same cores. The service runs as in production:
-``gunicorn -c apps/surveys/gunicorn.conf.py 'plugboard_surveys:create_app()'`` with
-DATABASE_URL on a PostgreSQL schema of its own (created and dropped here), REDIS_URL
+``gunicorn -c python:plugboard_surveys.gunicorn_conf 'plugboard_surveys:create_app()'``
+with DATABASE_URL on a PostgreSQL schema of its own (created and dropped here), REDIS_URL
 (rate limits and statistics shared in Redis, under key prefixes of this run's, deleted
 afterwards) and the default plugin list (timer, reqlog, stats, cors, ratelimit, auth,
 apidocs, surveys). reqlog writes its JSON lines to gunicorn's stderr, here a file. Rate
@@ -33,7 +33,7 @@ the requests wrk left in flight are stored: the count is then what wrk saw answe
 at most --connections (those in flight when it stopped). Never fails on a figure.
 
 ``--compare`` also runs the three legacy scenarios under sync and gthread workers (the
-choice made in gunicorn.conf.py), three rounds taking turns, the median round of each;
+choice made in gunicorn_conf.py), three rounds taking turns, the median round of each;
 ``--profile`` samples the workers with py-spy (``pip install py-spy``) during
 ``GET /activesurveys`` and says where their Python time goes. Needs ``wrk``
 (``apt-get install -y wrk``; ``python3 dev.py bench`` installs it when run as root).
@@ -76,7 +76,9 @@ from flask_plugboard.testing import postgres_schema, schema_url
 from plugboard_surveys import QuestionDraft, create_app, create_survey
 
 ROOT = Path(__file__).resolve().parents[1]
-CONF = ROOT / "apps" / "surveys" / "gunicorn.conf.py"
+#: The production gunicorn config, as the README names it.
+CONF_MODULE = "plugboard_surveys.gunicorn_conf"
+CONF = f"python:{CONF_MODULE}"
 POSTGRES_URL = os.environ.get(
     "PLUGBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -306,7 +308,7 @@ def _request(port: int, scenario: Scenario) -> tuple[int, Any]:
 def _server(
     app_spec: str, env: dict[str, str], workdir: Path, ready: str, options: Sequence[str] = ()
 ) -> Iterator[tuple[int, subprocess.Popen[bytes], Path]]:
-    """gunicorn -c gunicorn.conf.py serving ``app_spec`` on a free loopback port."""
+    """gunicorn -c CONF serving ``app_spec`` on a free loopback port."""
     port = _free_port()
     log = workdir / f"gunicorn-{port}.log"
     with log.open("wb") as out:
@@ -316,7 +318,7 @@ def _server(
                 "-m",
                 "gunicorn",
                 "-c",
-                str(CONF),
+                CONF,
                 "-b",
                 f"127.0.0.1:{port}",
                 *_gunicorn_options(),
@@ -558,13 +560,17 @@ def _print(title: str, rows: dict[str, dict[str, float]]) -> None:
 
 
 def _settings(env: dict[str, str]) -> dict[str, Any]:
-    """What gunicorn.conf.py decides with this environment."""
+    """What the gunicorn config decides with this environment."""
     code = (
-        "import json, runpy, sys; ns = runpy.run_path(sys.argv[1]); print(json.dumps({k: ns[k] "
+        "import json, runpy, sys; ns = runpy.run_module(sys.argv[1]); print(json.dumps({k: ns[k] "
         "for k in ('workers', 'worker_class', 'threads', 'preload_app', 'max_requests')}))"
     )
     out = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-        [sys.executable, "-c", code, str(CONF)], env=env, check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, CONF_MODULE],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     settings: dict[str, Any] = json.loads(out)
     return settings
@@ -689,7 +695,7 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     threads = f" x {config['threads']} threads" if config["worker_class"] == "gthread" else ""
     _print(
-        f"gunicorn.conf.py: {config['workers']} {config['worker_class']} workers{threads}, "
+        f"gunicorn_conf: {config['workers']} {config['worker_class']} workers{threads}, "
         f"preload; PostgreSQL, Redis, every plugin; wrk {args.threads} thread(s), "
         f"{args.connections} connections, {args.duration:g} s per scenario ({elapsed:.0f} s)",
         results,

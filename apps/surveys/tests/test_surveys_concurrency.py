@@ -1,5 +1,6 @@
 """The service under gunicorn, for real: several worker processes (production's
-gunicorn.conf.py) on one database, SQLite and PostgreSQL, and many clients at once.
+``plugboard_surveys.gunicorn_conf``) on one database, SQLite and PostgreSQL, and many
+clients at once.
 
 Every reply a client was told is stored is stored exactly once, and counted once, in
 the database, in ``subCount`` and in ``/getsurveystats``; a survey closed while replies
@@ -38,7 +39,8 @@ from plugboard_surveys import Submission, Survey, create_app
 from plugboard_surveys._service import set_active
 from surveys_support import PASSWORD, dispose, surveys_app
 
-CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+#: The production gunicorn config, as the README names it.
+CONF = "python:plugboard_surveys.gunicorn_conf"
 WORKERS = 3
 CLIENTS = 32
 ADDED = "Reply was added"
@@ -215,7 +217,7 @@ def gunicorn_service(
                 "-m",
                 "gunicorn",
                 "-c",
-                str(CONF),
+                CONF,
                 "-b",
                 f"127.0.0.1:{port}",
                 *_gunicorn_options(),
