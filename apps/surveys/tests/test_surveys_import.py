@@ -6,24 +6,29 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt as pyjwt
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from flask import Flask
 from flask.testing import FlaskClient
 
-from flask_plugboard.db import session
-from flask_plugboard.plugins.auth import User, find_user
+from flask_plugboard.db import get_db, session
+from flask_plugboard.errors import PlugboardError
+from flask_plugboard.plugins.auth import User, find_user, log_out_everywhere
 from flask_plugboard.plugins.auth._service import _checked_username
 from flask_plugboard.testing import postgres_schema, schema_url
-from plugboard_surveys import Submission, Survey
+from plugboard_surveys import Question, Submission, Survey
 from plugboard_surveys._flaskforms import email_for, hash_usable, username_for
 from plugboard_surveys._import import ImportFailed, ImportReport, import_flaskforms
-from plugboard_surveys._models import ImportedRow
+from plugboard_surveys._models import Base, ImportedRow
 from surveys_support import PASSWORD, bearer, legacy_register, message
 
 OLD_PASSWORD = "the old one, from 2019"
@@ -244,7 +249,7 @@ def test_import_brings_users_surveys_questions_and_replies(
         "surveys": (3, 0, 1),
         "questions": (5, 0, 1),
         "replies": (8, 0, 1),
-        "revoked_tokens": (0, 0, 2),
+        "revoked_tokens": (2, 0, 0),
     }
     text = "\n".join(report.lines())
     assert "hunter2" not in text
@@ -257,7 +262,6 @@ def test_import_brings_users_surveys_questions_and_replies(
     assert "skipped 1 (12): its owner (old user 5) is skipped" in text
     assert "skipped 1 (104): its survey (old survey 12) is skipped" in text
     assert "skipped 1 (1006): its question (old question 104) is skipped" in text
-    assert "skipped 2 (1, 2): old tokens name users by login" in text
 
     # The old password, through the legacy login; the hash then becomes argon2id.
     with app.app_context():
@@ -328,7 +332,7 @@ def test_a_second_run_imports_nothing_twice_and_a_later_one_only_the_new_rows(
         "surveys": (0, 3, 1),
         "questions": (0, 5, 1),
         "replies": (0, 8, 1),
-        "revoked_tokens": (0, 0, 2),
+        "revoked_tokens": (0, 2, 0),
     }
     assert stored(app) == before
 
@@ -359,7 +363,7 @@ def test_a_second_run_imports_nothing_twice_and_a_later_one_only_the_new_rows(
         "surveys": (2, 3, 0),
         "questions": (3, 5, 0),
         "replies": (4, 8, 0),
-        "revoked_tokens": (0, 0, 2),
+        "revoked_tokens": (0, 2, 0),
     }
     assert "survey 14 had no name: it is now 'Survey 14'" in later.tables["surveys"].changes
     assert "question 107 had no type: it is a text question" in later.tables["questions"].changes
@@ -388,7 +392,7 @@ def test_the_command_prints_a_summary_per_table(
         "surveys: 3 imported, 0 already there, 1 skipped",
         "questions: 5 imported, 0 already there, 1 skipped",
         "replies: 8 imported, 0 already there, 1 skipped",
-        "revoked_tokens: 0 imported, 0 already there, 2 skipped",
+        "revoked_tokens: 2 imported, 0 already there, 0 skipped",
     ):
         assert line in lines
     assert "hunter2" not in result.output
@@ -552,3 +556,282 @@ def test_addresses_auth_refuses_or_another_user_has_are_left_out() -> None:
     assert address is None and "belongs to another user" in why
     address, why = email_for("not an address", set())
     assert address is None and "is not valid" in why
+
+
+# -- ids ---------------------------------------------------------------------------------
+
+
+def _is_postgres(app: Flask) -> bool:
+    return str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql")
+
+
+def test_old_ids_are_kept_in_an_empty_database_even_after_a_dry_run(
+    make_surveys_app: Callable[..., Flask], old_db: OldDatabase
+) -> None:
+    fill(old_db)
+    app = make_surveys_app()
+    client = app.test_client()
+    run_import(app, old_db.url, dry_run=True)
+
+    run_import(app, old_db.url)
+
+    # An old client's cached numbers still name the same rows.
+    questions = questions_of(client, 10)
+    assert [(q["id"], q["content"]) for q in questions] == [
+        (100, "Favourite colour?"),
+        (101, "Which pets?"),
+        (102, "Your age"),
+        (103, "Anything else?"),
+    ]
+    assert message(client.post("/addreply", headers={"idQuestion": "102"}, json={"reply": 7}))
+    stats = client.get("/getsurveystats", headers={"id": "10"}).get_json()
+    assert stats[2]["answers"] == [42, "17", 7]
+    token = login(client, "alice")
+    assert {s["name"]: s["id"] for s in surveys_of(client, token).values()} == {
+        "Lunch": 10,
+        "Old one": 11,
+    }
+    with app.app_context():
+        assert {u.username: u.id for u in session().scalars(sa.select(User))} == {
+            "alice": 1, "bob_smith": 2, "carol_example.org": 3, "ALICE-2": 4, "frank": 6
+        }  # fmt: skip
+    # The sequences are past the old ids: new rows get new ids, nothing clashes.
+    legacy_register(client, "newcomer")
+    with app.app_context():
+        newcomer = find_user("newcomer")
+        assert newcomer is not None and newcomer.id == 7
+    response = client.post(
+        "/addsurvey",
+        headers=bearer(
+            token, name="After the move", duedate="2099-01-01 00:00:00", isactive="True"
+        ),
+        json={"questions": [{"content": "New?", "type": "text"}]},
+    )
+    assert message(response) == "Survey After the move was created"
+    after = surveys_of(client, token)["After the move"]
+    assert after["id"] == 14
+    assert questions_of(client, after["id"])[0]["id"] == 105
+
+
+def test_old_ids_taken_in_a_used_database_are_mapped_for_legacy_clients(
+    make_surveys_app: Callable[..., Flask], old_db: OldDatabase
+) -> None:
+    fill(old_db)
+    app = make_surveys_app()
+    client = app.test_client()
+    legacy_register(client, "zoe")
+    with app.app_context():
+        zoe = find_user("zoe")
+        assert zoe is not None
+        db = session()
+        db.add(Survey(id=11, owner_id=zoe.id, name="Zoe's", description="", is_active=True,
+                      one_per_respondent=False))  # fmt: skip
+        db.flush()
+        db.add(Question(id=200, survey_id=11, position=0, kind="text", content="Zoe asks",
+                        required=False))  # fmt: skip
+        db.commit()
+
+    report = run_import(app, old_db.url)
+
+    assert "2 surveys got new ids" in "\n".join(report.lines())
+    # Old survey 10 and 11 were at or below the ids taken here: they are 14 and 15 now,
+    # old 13 kept its id; legacy requests with the old ids reach them all the same.
+    assert [q["content"] for q in questions_of(client, 10)][0] == "Favourite colour?"
+    token = login(client, "alice")
+    assert {s["name"]: s["id"] for s in surveys_of(client, token).values()} == {
+        "Lunch": 14,
+        "Old one": 15,
+    }
+    assert [q["content"] for q in questions_of(client, 14)][0] == "Favourite colour?"
+    assert message(client.post("/addreply", headers={"idQuestion": "100"}, json={"reply": "blue"}))
+    stats = client.get("/getsurveystats", headers={"id": "10"}).get_json()
+    assert stats[0]["answers"] == ["red", "green", "purple", "blue"]
+    assert questions_of(client, 13)[0]["content"] == "How good?"
+    # The ids the service gave before the import are the new API's.
+    with app.app_context():
+        assert session().get(Survey, 11).name == "Zoe's"  # type: ignore[union-attr]
+        assert session().get(Question, 200).content == "Zoe asks"  # type: ignore[union-attr]
+
+
+def _sequences(app: Flask) -> dict[str, int]:
+    """The next id of each table the import fills, as the database would hand it out
+    (PostgreSQL: consumes one nextval per table)."""
+    with app.app_context():
+        db = session()
+        out = {}
+        for table in ("auth_user", "surveys_survey", "surveys_question", "surveys_submission",
+                      "surveys_answer"):  # fmt: skip
+            out[table] = int(
+                db.scalar(sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": table})
+            )
+        db.commit()
+        return out
+
+
+@pytest.mark.postgres
+def test_a_dry_run_moves_no_postgresql_sequence(
+    make_surveys_app: Callable[..., Flask], old_sqlite: OldDatabase
+) -> None:
+    fill(old_sqlite)
+    app = make_surveys_app()
+    if not _is_postgres(app):
+        pytest.skip("the PostgreSQL case of a test about PostgreSQL sequences")
+    before = _sequences(app)
+
+    run_import(app, old_sqlite.url, dry_run=True)
+
+    assert _sequences(app) == {table: value + 1 for table, value in before.items()}
+
+
+# -- renamed users -------------------------------------------------------------------------
+
+
+def test_users_renamed_for_a_case_clash_log_in_with_their_old_name(
+    make_surveys_app: Callable[..., Flask], old_db: OldDatabase
+) -> None:
+    fill(old_db)
+    app = make_surveys_app()
+    client = app.test_client()
+    legacy_register(client, "Frank")
+
+    report = run_import(app, old_db.url)
+
+    def logged_in_as(username: str, password: str = OLD_PASSWORD) -> str:
+        response = client.post("/login", headers={"username": username, "password": password})
+        return str(message(response))
+
+    # The old logins, exactly as the old backend took them, and the old passwords.
+    assert logged_in_as("ALICE") == "Logged in as ALICE-2"
+    assert logged_in_as("alice") == "Logged in as alice"
+    assert logged_in_as("Alice") == "Logged in as alice"
+    assert logged_in_as("frank") == "Logged in as frank-2"
+    assert logged_in_as("Frank", PASSWORD) == "Logged in as Frank"
+    # A name auth refuses gets no alias: the new name (or the address) logs in.
+    assert logged_in_as("bob_smith") == "Logged in as bob_smith"
+
+    text = "\n".join(report.lines())
+    assert "user 4 'ALICE' is now 'ALICE-2': 'ALICE' is another user's name (ignoring " \
+        "case); logs in as 'ALICE' still (an alias)" in text  # fmt: skip
+    assert "Tell the 4 renamed users (a text for each):" in text
+    assert (
+        "  to alice2@example.org (old login 'ALICE'): Your account 'ALICE' is now shown as "
+        "'ALICE-2'" in text
+    )
+    assert "keep logging in as 'ALICE' with your password" in text
+    assert (
+        "  to bob@example.org (old login 'bob smith'): Your account 'bob smith' is now named "
+        "'bob_smith'" in text
+    )
+    assert (
+        "  no e-mail address: tell them another way (old login 'frank'): Your account "
+        "'frank' is now shown as 'frank-2'" in text
+    )
+
+
+# -- the old backend's tokens ----------------------------------------------------------------
+
+OLD_KEY = "the old backend's JWT_SECRET_KEY, long and random enough"
+
+
+def old_token(
+    login: str,
+    kind: str = "access",
+    *,
+    key: str = OLD_KEY,
+    age: int = 0,
+    lifetime: int = 900,
+    jti: str | None = None,
+) -> str:
+    """A token as the old backend's flask-jwt-extended 3 made it (no ``iss``)."""
+    now = int(time.time()) - age
+    claims = {"iat": now, "nbf": now, "jti": jti or str(uuid.uuid4()), "exp": now + lifetime,
+              "identity": login, "fresh": False, "type": kind}  # fmt: skip
+    return pyjwt.encode(claims, key, algorithm="HS256")
+
+
+def test_old_tokens_are_refused_without_the_old_key(
+    make_surveys_app: Callable[..., Flask], old_sqlite: OldDatabase
+) -> None:
+    fill(old_sqlite)
+    app = make_surveys_app()
+    run_import(app, old_sqlite.url)
+    response = app.test_client().get("/getsurveys", headers=bearer(old_token("alice")))
+    assert response.status_code == 422
+    assert response.get_json()["msg"] == "Signature verification failed"
+
+
+def test_old_tokens_are_taken_for_the_grace_period_with_the_old_key(
+    make_surveys_app: Callable[..., Flask], old_db: OldDatabase
+) -> None:
+    fill(old_db)
+    app = make_surveys_app(SURVEYS_LEGACY_JWT_SECRET_KEY=OLD_KEY)
+    client = app.test_client()
+    run_import(app, old_db.url)
+
+    # An old access token: the user it names, by its old login (renamed or not).
+    assert set(surveys_of(client, old_token("alice"))) == {"Lunch", "Old one"}
+    assert message(client.get("/getsurveys", headers=bearer(old_token("ALICE")))) == (
+        "User ALICE-2 has no surveys"
+    )
+    # An old 30-day refresh token, 29 days old: a new access token.
+    refresh = old_token("alice", "refresh", age=29 * 24 * 3600, lifetime=30 * 24 * 3600)
+    response = client.post("/token/refresh", headers=bearer(refresh))
+    assert response.status_code == 200, response.get_json()
+    assert set(surveys_of(client, response.get_json()["access_token"])) == {"Lunch", "Old one"}
+
+    def refused(token: str, path: str = "/getsurveys") -> tuple[int, str]:
+        answer = client.get(path, headers=bearer(token))
+        return answer.status_code, answer.get_json()["msg"]
+
+    # Revoked by the old backend (its revoked_tokens, imported).
+    assert refused(old_token("alice", jti="0f1e2d")) == (401, "Token has been revoked")
+    # Past its own expiry, or issued longer ago than the grace period (30 days).
+    assert refused(old_token("alice", age=1000)) == (401, "Token has expired")
+    assert refused(old_token("alice", age=31 * 24 * 3600, lifetime=40 * 24 * 3600)) == (
+        401,
+        "Token has expired",
+    )
+    # Not the old key; a login the import did not bring (dave's hash was unusable).
+    assert refused(old_token("alice", key="x" * 40))[0] == 422
+    assert refused(old_token("dave"))[0] == 401
+    # A legacy logout with an old token revokes it, as it did.
+    token = old_token("bob smith")
+    assert message(client.post("/logout/access", headers=bearer(token))) == (
+        "Access token has been revoked"
+    )
+    assert refused(token) == (401, "Token has been revoked")
+    # Logging out everywhere (or a new password) ends the old tokens too.
+    token = old_token("frank")
+    assert message(client.get("/getsurveys", headers=bearer(token))) == "User frank has no surveys"
+    with app.app_context():
+        log_out_everywhere("frank")
+    assert refused(token) == (401, "Token has been revoked")
+
+
+def test_a_grace_period_of_zero_takes_no_old_token(
+    make_surveys_app: Callable[..., Flask], old_sqlite: OldDatabase
+) -> None:
+    fill(old_sqlite)
+    app = make_surveys_app(SURVEYS_LEGACY_JWT_SECRET_KEY=OLD_KEY, SURVEYS_LEGACY_TOKEN_GRACE=0)
+    run_import(app, old_sqlite.url)
+    assert (
+        app.test_client().get("/getsurveys", headers=bearer(old_token("alice"))).status_code == 422
+    )
+
+
+def test_a_weak_old_key_stops_start_up(make_surveys_app: Callable[..., Flask]) -> None:
+    with pytest.raises(PlugboardError, match="SURVEYS_LEGACY_JWT_SECRET_KEY is too short") as e:
+        make_surveys_app(SURVEYS_LEGACY_JWT_SECRET_KEY="hunter2-secret")
+    assert "hunter2" not in str(e.value)
+
+
+def test_the_migrations_create_the_tables_the_models_describe(
+    make_surveys_app: Callable[..., Flask],
+) -> None:
+    app = make_surveys_app()
+    with app.app_context(), get_db().engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    # Only other plugins' tables (auth's, the version tables) are not in these models.
+    ours = [d for d in diff if "surveys_" in str(d)]
+    assert ours == []

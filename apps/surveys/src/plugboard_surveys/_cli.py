@@ -17,7 +17,11 @@ def surveys_group() -> None:
 
 @surveys_group.command("import-flaskforms")
 @click.argument("database_url")
-@click.option("--dry-run", is_flag=True, help="Import, report, then roll it all back.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Import, report, then roll it all back: nothing changes, id sequences included.",
+)
 @with_appcontext
 def import_flaskforms_command(database_url: str, dry_run: bool) -> None:
     """Import the old flaskForms backend's users, surveys, questions and replies.

@@ -57,7 +57,7 @@ SCHEMA: Final = {
     "surveys": ("idSurvey", "name", "desc", "idUser", "isActive", "dueDate"),
     "questions": ("idQuestion", "content", "type", "idSurvey", "replyContent"),
     "replies": ("idReply", "idQuestion", "reply"),
-    "revoked_tokens": ("id",),
+    "revoked_tokens": ("id", "jti"),
 }
 #: A copy may leave it out: nothing is imported from it.
 OPTIONAL: Final = frozenset({"revoked_tokens"})
@@ -92,7 +92,7 @@ REPLIES = sa.table(
     sa.column("idQuestion", sa.Integer),
     sa.column("reply", sa.JSON),
 )
-TOKENS = sa.table("revoked_tokens", sa.column("id", sa.Integer))
+TOKENS = sa.table("revoked_tokens", sa.column("id", sa.Integer), sa.column("jti"))
 
 _MAX_USERNAME: Final = 150  # auth's limit
 _MAX_SOURCE: Final = 500  # ImportedRow.source

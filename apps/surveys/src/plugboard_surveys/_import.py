@@ -27,26 +27,41 @@ What a run does with rows the service would not take as they are:
 Replies become submissions of one answer, counted as the legacy ``/addreply`` counts
 them (:func:`plugboard_surveys._kinds.interpret`); a survey's ``submission_count`` grows
 by the replies imported (the old ``subCount`` was never updated). Old revoked tokens are
-counted as skipped: they carry none of the claims auth checks, so the service accepts
-no old token anyway. Dates without a zone are UTC, as the old backend wrote them.
+listed in auth's revocations (``revoke_token_id``): with SURVEYS_LEGACY_JWT_SECRET_KEY the
+service takes old tokens for a while (``_legacy_tokens``), never these. Dates without a
+zone are UTC, as the old backend wrote them.
+
+Ids: users, surveys and questions keep their old ids where those are free, and the id
+sequences move past every old id when the run commits (``_ids``); a row renumbered
+because its id was taken is listed in ``surveys_legacy_id`` for the legacy endpoints
+(``_legacy_ids``). A user renamed for a case clash keeps the old login as an alias
+(auth's ``add_alias``); the report ends with a text for each renamed user.
 """
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
+import datetime as dt
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any, Final, cast
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from flask_plugboard.db import session
-from flask_plugboard.plugins.auth import AuthError, User, import_user
+from flask_plugboard.plugins.auth import (
+    AuthError,
+    User,
+    add_alias,
+    import_user,
+    revoke_token_id,
+)
 from flask_plugboard.plugins.auth._models import normalise, utcnow
 
 from . import _kinds as kinds
@@ -71,7 +86,9 @@ from ._flaskforms import (
     utc,
     why,
 )
-from ._models import Answer, Choice, ImportedRow, Question, Submission, Survey
+from ._ids import Ids
+from ._legacy_tokens import LOGINS
+from ._models import Answer, Choice, ImportedRow, LegacyId, Question, Submission, Survey
 
 __all__ = ["ImportFailed", "ImportReport", "TableReport", "import_flaskforms"]
 
@@ -82,10 +99,11 @@ _BAD_HASH: Final = (
     "auth cannot verify its password hash (paswd is no passlib $pbkdf2-sha256$ hash), so "
     "nobody could log in to it: fix paswd in the old database and run again"
 )
-_TOKENS: Final = (
-    "old tokens name users by login and carry none of the claims auth checks: the "
-    "service accepts none of them, revoked or not"
-)
+#: The longest old login recorded for old tokens (ImportedRow.old_id); the old schema's
+#: logins have at most 80 characters.
+_MAX_LOGIN: Final = 200
+#: The old backend's refresh tokens lived this long (flask-jwt-extended's 30 days).
+_OLD_REFRESH: Final = 30 * 24 * 3600
 
 
 @dataclasses.dataclass
@@ -118,6 +136,9 @@ class ImportReport:
         default_factory=lambda: {name: TableReport() for name in SCHEMA}
     )
 
+    #: Per renamed user: where to send what to tell them.
+    notices: list[str] = dataclasses.field(default_factory=list)
+
     def lines(self) -> list[str]:
         """The report as text, for the command line."""
         verb = "Would import (dry run, nothing written)" if self.dry_run else "Imported"
@@ -133,6 +154,9 @@ class ImportReport:
                     f" and {len(rows) - 10} more" if len(rows) > 10 else ""
                 )
                 out.append(f"  skipped {len(rows)} ({shown}): {reason}")
+        if self.notices:
+            out.append(f"Tell the {len(self.notices)} renamed users (a text for each):")
+            out += [f"  {notice}" for notice in self.notices]
         return out
 
 
@@ -152,10 +176,12 @@ def import_flaskforms(url: str, *, dry_run: bool = False) -> ImportReport:
     try:
         with old_connection(engine, source) as old:
             tables = check_schema(old, source)
-            _Run(old, db, source, report).run(tables)
+            run = _Run(old, db, source, report)
+            run.run(tables)
         if dry_run:
             db.rollback()
         else:
+            run.finish()
             db.commit()
     except ImportFailed:
         db.rollback()
@@ -173,13 +199,31 @@ def import_flaskforms(url: str, *, dry_run: bool = False) -> ImportReport:
     return report
 
 
+def _notice(
+    login: object, username: str, email: str | None, aliased: bool, reasons: Sequence[str]
+) -> str:
+    """What to tell a renamed user, and where to send it."""
+    to = f"to {email}" if email else "no e-mail address: tell them another way"
+    if aliased:
+        text = (
+            f"Your account {login!r} is now shown as {username!r}: the new service tells "
+            "names apart without case, and another account had your name. Nothing changes "
+            f"for you: keep logging in as {login!r} with your password ({username!r} works too)."
+        )
+    else:
+        text = (
+            f"Your account {login!r} is now named {username!r} ({'; '.join(reasons)}). Log "
+            f"in as {username!r}"
+            + (" or with your e-mail address" if email else "")
+            + " and your usual password."
+        )
+    return f"{to} (old login {login!r}): {text}"
+
+
 def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
-
-#: The columns a new survey is matched to its old row by (see _Run._insert).
-_SURVEY_KEY: Final = ("owner_id", "name", "description", "is_active", "due_at")
 
 #: Per old table a row may need: what the row is, and what it is to the rows needing it.
 _PARENTS: Final = {
@@ -224,6 +268,8 @@ class _Run:
         self.gone: dict[str, dict[int, str]] = {name: {} for name in SCHEMA}
         #: Surveys this run creates (they have no questions yet).
         self.created: set[int] = set()
+        #: Per table: the ids this run gives its new rows.
+        self.ids: dict[type[Any], Ids] = {}
 
     def run(self, tables: set[str]) -> None:
         self.users()
@@ -231,9 +277,7 @@ class _Run:
         self.questions()
         self.replies()
         if "revoked_tokens" in tables:
-            report = self.report.tables["revoked_tokens"]
-            for token_id in self.old.scalars(sa.select(TOKENS.c.id).order_by(TOKENS.c.id)):
-                report.skip(_TOKENS, token_id)
+            self.revoked_tokens()
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -269,7 +313,7 @@ class _Run:
             "was imported"
         )
 
-    def _record(self, kind: str, pairs: Sequence[tuple[int, int]]) -> None:
+    def _record(self, kind: str, pairs: Sequence[tuple[Any, int]]) -> None:
         rows = [
             {"source": self.source, "kind": kind, "old_id": str(old), "new_id": new}
             for old, new in pairs
@@ -277,28 +321,45 @@ class _Run:
         for chunk in _chunks(rows):
             self.db.execute(sa.insert(_table(ImportedRow)), list(chunk))
 
-    def _insert(
-        self, model: type[Any], rows: Sequence[dict[str, Any]], key: Sequence[str]
-    ) -> list[int]:
-        """Insert ``rows`` in batches; their new ids, in the rows' order.
-
-        Many rows go in one statement, whose RETURNING gives them in no guaranteed order
-        (SQLite), so each id is matched to its row by the ``key`` columns, returned too.
-        Rows of equal keys are the same but for their ids: any matching of them is right.
-        """
+    def _insert(self, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+        """Insert ``rows`` (each with its ``id``, from :class:`Ids`) in batches."""
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             # psycopg takes a batch in one statement only if the same columns are NULL in
             # every row.
             groups[tuple(name for name, value in row.items() if value is None)].append(row)
-        ids: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         table = _table(model)
-        query = sa.insert(table).returning(table.c.id, *(table.c[name] for name in key))
         for group in groups.values():
             for chunk in _chunks(group):
-                for new_id, *values in self.db.execute(query, list(chunk)):
-                    ids[tuple(values)].append(new_id)
-        return [ids[tuple(row[name] for name in key)].pop() for row in rows]
+                self.db.execute(sa.insert(table), list(chunk))
+
+    def _ids(
+        self, model: type[Any], old_table: sa.TableClause | None = None, column: str = ""
+    ) -> Ids:
+        """The ids of ``model``'s new rows, made once per run; ``old_table``'s ``column``
+        holds the old ids."""
+        if model not in self.ids:
+            top_old = 0
+            if old_table is not None:
+                top_old = int(self.old.scalar(sa.select(sa.func.max(old_table.c[column]))) or 0)
+            self.ids[model] = Ids(self.db, _table(model), top_old)
+        return self.ids[model]
+
+    def _map(self, kind: str, pairs: Sequence[tuple[int, int]]) -> None:
+        """Record the renumbered rows of ``kind``, for legacy requests naming old ids."""
+        rows = [{"kind": kind, "old_id": old, "new_id": new} for old, new in pairs if old != new]
+        for chunk in _chunks(rows):
+            self.db.execute(sa.insert(_table(LegacyId)), list(chunk))
+        if rows:
+            self.report.tables[kind].changes.append(
+                f"{len(rows)} {kind} got new ids (their old ids were taken here): legacy "
+                "clients still reach them by their old ids"
+            )
+
+    def finish(self) -> None:
+        """Move the sequences past the ids given out (a committed run only)."""
+        for ids in self.ids.values():
+            ids.finish(self.db)
 
     # -- the tables ----------------------------------------------------------------------
 
@@ -308,6 +369,9 @@ class _Run:
         names = set(self.db.scalars(sa.select(User.username_key)))
         emails = {key for key in self.db.scalars(sa.select(User.email_key)) if key}
         done: list[tuple[int, int]] = []
+        #: (old login, new id): old tokens name their user by login.
+        logins: list[tuple[Any, int]] = []
+        ids = self._ids(User, USERS, "idUser")
         for row in self.old.execute(sa.select(USERS).order_by(USERS.c.idUser)).all():
             old_id = row.idUser
             if old_id in recorded:
@@ -321,11 +385,18 @@ class _Run:
             username, renamed = username_for(row.login, old_id, names)
             email, no_email = email_for(row.email, emails)
             try:
-                user = import_user(username, row.paswd, email, commit=False)
+                user = import_user(
+                    username, row.paswd, email, commit=False, user_id=ids.for_old(old_id)
+                )
             except AuthError as exc:
                 raise ImportFailed(f"users row {old_id}: {exc}; nothing was imported") from None
             if renamed:
-                report.changes.append(f"user {label} is now {username!r}: {'; '.join(renamed)}")
+                aliased = self._alias(user, row.login)
+                report.changes.append(
+                    f"user {label} is now {username!r}: {'; '.join(renamed)}"
+                    + (f"; logs in as {row.login!r} still (an alias)" if aliased else "")
+                )
+                self.report.notices.append(_notice(row.login, username, email, aliased, renamed))
             if no_email:
                 report.changes.append(f"user {label} has no e-mail address: {no_email}")
             names.add(normalise(username))
@@ -333,14 +404,35 @@ class _Run:
                 emails.add(normalise(email))
             self.new["users"][old_id] = user.id
             done.append((old_id, user.id))
+            if isinstance(row.login, str) and 0 < len(row.login) <= _MAX_LOGIN:
+                logins.append((row.login, user.id))
         report.imported += len(done)
         self._record("users", done)
+        self._record(LOGINS, logins)
+        renumbered = sum(1 for old, new in done if old != new)
+        if renumbered:
+            report.changes.append(
+                f"{renumbered} users got new ids (their old ids were taken here); they log "
+                "in as before"
+            )
+
+    def _alias(self, user: User, login: object) -> bool:
+        """Let ``user`` log in with its old ``login`` too, where auth takes it as a name
+        (one renamed for a case clash); False where it does not (``@``, spaces...)."""
+        if not isinstance(login, str):
+            return False
+        try:
+            add_alias(user, login, commit=False)
+        except AuthError:
+            return False
+        return True
 
     def surveys(self) -> None:
         report = self.report.tables["surveys"]
         recorded = self._recorded("surveys", Survey.id)
         olds: list[int] = []
         rows: list[dict[str, Any]] = []
+        ids = self._ids(Survey, SURVEYS, "idSurvey")
         for row in self.old.execute(sa.select(SURVEYS).order_by(SURVEYS.c.idSurvey)).all():
             old_id = row.idSurvey
             if old_id in recorded:
@@ -369,6 +461,7 @@ class _Run:
             olds.append(old_id)
             rows.append(
                 {
+                    "id": ids.for_old(old_id),
                     "owner_id": owner,
                     "name": name,
                     "description": description,
@@ -378,12 +471,42 @@ class _Run:
                     "submission_count": 0,
                 }
             )
-        new_ids = self._insert(Survey, rows, _SURVEY_KEY)
-        pairs = list(zip(olds, new_ids, strict=True))
+        self._insert(Survey, rows)
+        pairs = [(old, row["id"]) for old, row in zip(olds, rows, strict=True)]
         self.new["surveys"].update(pairs)
         self.created = {new for _, new in pairs}
         report.imported += len(pairs)
         self._record("surveys", pairs)
+        self._map("surveys", pairs)
+
+    def revoked_tokens(self) -> None:
+        """The old revocations, refused here too (old tokens are taken for a while:
+        SURVEYS_LEGACY_TOKEN_GRACE), until the last old token they could refuse expires."""
+        report = self.report.tables["revoked_tokens"]
+        earlier = {
+            old_id
+            for old_id, _ in self.db.execute(
+                sa.select(ImportedRow.old_id, ImportedRow.new_id).where(
+                    ImportedRow.source == self.source, ImportedRow.kind == "revoked_tokens"
+                )
+            )
+        }
+        settings = current_app.extensions["surveys"].get_settings(current_app)
+        until = utcnow() + dt.timedelta(seconds=max(settings.legacy_token_grace, _OLD_REFRESH))
+        done: list[tuple[Any, int]] = []
+        query = sa.select(TOKENS.c.id, TOKENS.c.jti).order_by(TOKENS.c.id)
+        for token_id, jti in self.old.execute(query):
+            if str(token_id) in earlier:
+                report.already += 1
+                continue
+            try:
+                revoke_token_id(jti, until=until, commit=False)
+            except AuthError as exc:
+                report.skip(f"{exc}; no old token carries it", token_id)
+                continue
+            done.append((token_id, 0))
+        report.imported += len(done)
+        self._record("revoked_tokens", done)
 
     def _recorded_questions(self) -> dict[int, _Target | None]:
         query = (
@@ -422,6 +545,7 @@ class _Run:
         counts: dict[int, tuple[int, int]] = {}
         olds: list[int] = []
         rows: list[dict[str, Any]] = []
+        ids = self._ids(Question, QUESTIONS, "idQuestion")
         query = sa.select(QUESTIONS).order_by(QUESTIONS.c.idQuestion)
         for row in self.old.execute(query).all():
             old_id = row.idQuestion
@@ -451,6 +575,7 @@ class _Run:
             olds.append(old_id)
             rows.append(
                 {
+                    "id": ids.for_old(old_id),
                     "survey_id": survey_id,
                     "position": position,
                     "kind": question.kind,
@@ -461,13 +586,15 @@ class _Run:
                     "settings": question.settings,
                 }
             )
-        new_ids = self._insert(Question, rows, ("survey_id", "position"))
-        for old_id, new_id, values in zip(olds, new_ids, rows, strict=True):
+        self._insert(Question, rows)
+        for old_id, values in zip(olds, rows, strict=True):
             self.new["questions"][old_id] = _Target(
-                new_id, values["survey_id"], values["kind"], values["options"]
+                values["id"], values["survey_id"], values["kind"], values["options"]
             )
+        pairs = [(old, row["id"]) for old, row in zip(olds, rows, strict=True)]
         report.imported += len(olds)
-        self._record("questions", list(zip(olds, new_ids, strict=True)))
+        self._record("questions", pairs)
+        self._map("questions", pairs)
 
     def _recorded_replies(self) -> array[int]:
         """The old ids of the replies earlier runs imported, in order: compact, since
@@ -527,19 +654,24 @@ class _Run:
         if not taken:
             return
         now = utcnow()
-        submissions = self._insert(
+        submission_ids, answer_ids = self._ids(Submission), self._ids(Answer)
+        submissions = [submission_ids.fresh() for _ in taken]
+        answers = [answer_ids.fresh() for _ in taken]
+        self._insert(
             Submission,
-            [{"survey_id": t.survey_id, "user_id": None, "created_at": now} for _, t, _ in taken],
-            ("survey_id",),
+            [
+                {"id": sub, "survey_id": t.survey_id, "user_id": None, "created_at": now}
+                for sub, (_, t, _) in zip(submissions, taken, strict=True)
+            ],
         )
-        answers = self._insert(
+        self._insert(
             Answer,
             [
-                {"submission_id": sub, "question_id": t.id, "value": c.value, "number": c.number}
-                for sub, (_, t, c) in zip(submissions, taken, strict=True)
+                {"id": answer, "submission_id": sub, "question_id": t.id, "value": c.value,
+                 "number": c.number}
+                for answer, sub, (_, t, c) in zip(answers, submissions, taken, strict=True)
             ],
-            ("submission_id",),
-        )
+        )  # fmt: skip
         choices = [
             {"answer_id": answer, "option": option, "question_id": t.id}
             for answer, (_, t, c) in zip(answers, taken, strict=True)

@@ -56,6 +56,7 @@ from flask_plugboard.plugins.auth._models import normalise
 from flask_plugboard.plugins.auth._service import _checked_email, _checked_username
 from flask_plugboard.plugins.ratelimit import limit
 
+from . import _legacy_ids as legacy_ids
 from . import _reads as reads
 from . import _service as service
 from ._errors import InvalidInput, NotAllowed, NotFound, SurveyClosed
@@ -388,7 +389,7 @@ def active_surveys() -> Response:
 
 @_refusals
 def survey_questions() -> Response:
-    survey_id = _id("idSurvey")
+    survey_id = legacy_ids.current_id("surveys", _id("idSurvey"))
     found = reads.survey_question_rows(survey_id)
     # Who asks matters only for a survey that is not active (its owner still sees it).
     if found is None or not (
@@ -407,7 +408,7 @@ def survey_questions() -> Response:
 @_access
 @_refusals
 def add_question() -> Response:
-    survey_id = _id("idSurvey")
+    survey_id = legacy_ids.current_id("surveys", _id("idSurvey"))
     content = _header("content")
     type_name = _header("type")
     reply_content = _literal("replyContent", _body_list("replyContent"))
@@ -424,7 +425,7 @@ def add_question() -> Response:
 
 @_refusals
 def add_reply() -> Response:
-    question_id = _id("idQuestion")
+    question_id = legacy_ids.current_id("questions", _id("idQuestion"))
     body = _body()
     if "reply" not in body or body.get("reply") in (None, ""):
         raise _missing("reply")
@@ -445,7 +446,7 @@ def add_reply() -> Response:
 
 @_refusals
 def survey_stats() -> Response:
-    survey_id = _id("id")
+    survey_id = legacy_ids.current_id("surveys", _id("id"))
     try:
         survey = service.get_survey(survey_id, current_user())
     except NotFound:

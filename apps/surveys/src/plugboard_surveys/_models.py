@@ -27,6 +27,7 @@ __all__ = [
     "Base",
     "Choice",
     "ImportedRow",
+    "LegacyId",
     "Question",
     "Submission",
     "Survey",
@@ -181,16 +182,32 @@ class ImportedRow(Base):
     second run imports nothing twice."""
 
     __tablename__ = "surveys_imported_row"
-    __table_args__ = (sa.UniqueConstraint("source", "kind", "old_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("source", "kind", "old_id"),
+        # An old token names its user by login, from no known source (_legacy_tokens).
+        sa.Index("ix_surveys_imported_row_kind_old_id", "kind", "old_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The old database (its URL without the password).
     source: Mapped[str] = mapped_column(sa.String(500))
-    #: users, surveys, questions, replies or revoked_tokens.
+    #: users, surveys, questions, replies, revoked_tokens, or logins (old_id: a login).
     kind: Mapped[str] = mapped_column(sa.String(32))
     old_id: Mapped[str] = mapped_column(sa.String(200))
     new_id: Mapped[int | None] = mapped_column()
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LegacyId(Base):
+    """A survey or question the import renumbered (its old id was taken here): legacy
+    requests naming ``old_id`` mean ``new_id`` (see ``_legacy_ids``)."""
+
+    __tablename__ = "surveys_legacy_id"
+
+    #: surveys or questions.
+    kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    old_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    new_id: Mapped[int] = mapped_column()
 
 
 def taking_answers(now: Any) -> sa.ColumnElement[bool]:

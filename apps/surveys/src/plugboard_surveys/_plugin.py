@@ -15,6 +15,7 @@ from ._api_questions import CSV_ATTR
 from ._cli import surveys_group
 from ._health import add_health
 from ._legacy import add_legacy
+from ._legacy_tokens import install_legacy_tokens
 from ._models import Base
 from ._pages import add_pages
 from ._settings import SurveysSettings
@@ -38,6 +39,7 @@ class Surveys(Plugin):
     def setup(self, app: Flask, settings: SurveysSettings) -> None:
         if "surveys" not in app.cli.commands:
             app.cli.add_command(surveys_group)
+        install_legacy_tokens(app, settings)
 
     def blueprint(self, app: Flask, settings: SurveysSettings) -> Blueprint | None:
         bp = plugin_blueprint(self, __name__)

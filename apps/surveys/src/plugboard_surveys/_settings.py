@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from flask_plugboard import setting
+from flask_plugboard.plugins.auth import check_secret_key
 from flask_plugboard.plugins.ratelimit import check_limits
 
 __all__ = ["SurveysSettings"]
@@ -46,10 +47,31 @@ class SurveysSettings:
         doc="Serve /healthz (the process answers) and /readyz (the database, and Redis "
         "when PLUGBOARD_REDIS_URL is set, answer).",
     )
+    legacy_jwt_secret_key: str = setting(
+        "",
+        secret=True,
+        doc="The old flaskForms backend's JWT_SECRET_KEY: its access and refresh tokens "
+        "are then taken for SURVEYS_LEGACY_TOKEN_GRACE, so its clients need not log in "
+        "again at the switch. Empty: every old token is refused (422).",
+    )
+    legacy_token_grace: int = setting(
+        30 * 24 * 3600,
+        min=0,
+        doc="Seconds an old backend's token is taken after it was issued (and never past "
+        "its own expiry): by default the old refresh tokens' 30 days. 0: none.",
+    )
 
     def __post_init__(self) -> None:
         if self.submit_limit.strip():
             check_limits(self.submit_limit, "SURVEYS_SUBMIT_LIMIT")
+        key = self.legacy_jwt_secret_key
+        problem = check_secret_key(key) if key else None
+        if problem is not None:
+            raise ValueError(
+                f"{problem.replace('SECRET_KEY', 'SURVEYS_LEGACY_JWT_SECRET_KEY', 1)}: "
+                "anyone could forge old tokens with it for any imported user; leave it "
+                "empty, and every client of the old backend logs in again"
+            )
         prefix = self.api_prefix
         if not prefix.startswith("/") or prefix.endswith("/") or len(prefix) < 2:
             raise ValueError(

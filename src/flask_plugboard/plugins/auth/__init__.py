@@ -13,6 +13,7 @@ See ``docs/batteries/auth.md`` for the pages, endpoints, settings and commands.
 
 from __future__ import annotations
 
+from ._aliases import add_alias, aliases_of, remove_alias
 from ._csrf import CSRFError, check_csrf, csrf_field, csrf_protect, csrf_token
 from ._errors import AuthError, DuplicateUserError, PasswordPolicyError, UnknownUserError
 from ._identity import add_identity_source, current_user, login_required, roles_required, user_for
@@ -49,6 +50,7 @@ from ._sessions import (
 from ._settings import AuthSettings
 from ._state import IdentitySource
 from ._token_check import TokenStoreUnavailable
+from ._token_decoders import TokenDecoder, add_token_decoder, revoke_token_id
 from ._tokens import (
     issue_tokens,
     new_access_token,
@@ -71,13 +73,17 @@ __all__ = [
     "PasswordPolicyError",
     "Passwords",
     "Role",
+    "TokenDecoder",
     "TokenStoreUnavailable",
     "UnknownUserError",
     "User",
     "Verdict",
     "activate",
+    "add_alias",
     "add_identity_source",
     "add_role",
+    "add_token_decoder",
+    "aliases_of",
     "check_credentials",
     "check_csrf",
     "check_secret_key",
@@ -101,11 +107,13 @@ __all__ = [
     "prune",
     "refresh_tokens",
     "register_user",
+    "remove_alias",
     "remove_role",
     "request_password_reset",
     "reset_password",
     "revoke_all_tokens",
     "revoke_token",
+    "revoke_token_id",
     "roles_required",
     "safe_next",
     "send_mail",

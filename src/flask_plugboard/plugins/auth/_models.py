@@ -25,6 +25,7 @@ __all__ = [
     "RevokedToken",
     "Role",
     "User",
+    "UserAlias",
     "normalise",
     "user_roles",
     "utcnow",
@@ -220,3 +221,17 @@ class ResetToken(Base):
 
     def __repr__(self) -> str:
         return f"<ResetToken {self.id} of user {self.user_id}>"
+
+
+class UserAlias(Base):
+    """Another name a user logs in with, exactly as written (``add_alias``): the name an
+    import had to change (``carol`` next to ``Carol`` became ``carol-2``)."""
+
+    __tablename__ = "auth_user_alias"
+
+    alias: Mapped[str] = mapped_column(sa.String(150), primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk(), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<UserAlias {self.alias!r} of user {self.user_id}>"

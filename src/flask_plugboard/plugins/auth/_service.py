@@ -24,6 +24,7 @@ from ._models import (
     RevokedToken,
     Role,
     User,
+    UserAlias,
     normalise,
     utcnow,
 )
@@ -97,7 +98,12 @@ def register_user(
 
 
 def import_user(
-    username: str, password_hash: str, email: str | None = None, *, commit: bool = True
+    username: str,
+    password_hash: str,
+    email: str | None = None,
+    *,
+    commit: bool = True,
+    user_id: int | None = None,
 ) -> User:
     """Create a user brought from another system, keeping its password hash.
 
@@ -108,7 +114,14 @@ def import_user(
     :class:`AuthError` for an unusable username, address or hash. With ``commit=False``
     the user is only flushed (its id known): an import that brings many rows in one
     transaction commits, or rolls back, itself.
+
+    ``user_id``: keep the user's id from the other system (its other rows name it).
+    Raises :class:`DuplicateUserError` when a user has it. The caller moves the table's
+    id sequence past the ids it gives (PostgreSQL does not): an import does it once, at
+    its commit, so that a dry run changes no sequence.
     """
+    if user_id is not None and (type(user_id) is not int or user_id < 1):
+        raise AuthError(f"user_id = {user_id!r}: give a positive integer, or None")
     username = _checked_username(username)
     email = _checked_email(email)
     if not isinstance(password_hash, str) or not password_hash.startswith(_KNOWN_HASHES):
@@ -127,7 +140,13 @@ def import_user(
         raise DuplicateUserError(
             f"the username {username!r} or the address {email!r} is taken (ignoring case)"
         )
+    if user_id is not None and db.get(User, user_id) is not None:
+        raise DuplicateUserError(
+            f"user id {user_id} belongs to another user: import {username!r} without a "
+            "user_id (it gets a new one)"
+        )
     user = User(
+        id=user_id,
         username=username,
         username_key=normalise(username),
         email=email,
@@ -163,7 +182,7 @@ def check_credentials(username_or_email: str, password: str) -> User | None:
         state.settings.password_max_bytes
     ):
         return None
-    user = find_user(username_or_email)
+    user = _login_user(username_or_email)
     if user is None:
         state.passwords.dummy_verify(password)
         return None
@@ -189,6 +208,26 @@ def check_credentials(username_or_email: str, password: str) -> User | None:
             # Same password, new hash: password_changed_at stays, sessions stay valid.
             user.password_hash = state.passwords.hash(password)
     return user
+
+
+def _login_user(username_or_email: str) -> User | None:
+    """:func:`find_user`, except that an alias written exactly as given (``add_alias``)
+    wins over a case-folded match that is not the user's exact name: "carol" logs in as
+    the "carol-2" an import renamed, "Carol" as "Carol"."""
+    user = find_user(username_or_email)
+    name = username_or_email.strip() if isinstance(username_or_email, str) else ""
+    if not name or "@" in name or (user is not None and user.username == name):
+        return user
+    owner = (
+        session()
+        .scalars(
+            sa.select(User)
+            .join(UserAlias, UserAlias.user_id == User.id)
+            .where(UserAlias.alias == name)
+        )
+        .one_or_none()
+    )
+    return owner or user
 
 
 def _record_failure(db: Session, user: User, now: dt.datetime) -> None:
@@ -309,7 +348,7 @@ def delete_user(user: User | str) -> None:
     with _transaction(db):
         # Explicit, not left to ON DELETE CASCADE: SQLite enforces foreign keys only
         # when each connection turns them on.
-        for model in (AuthSession, RefreshToken, RevokedToken, ResetToken):
+        for model in (AuthSession, RefreshToken, RevokedToken, ResetToken, UserAlias):
             db.execute(
                 sa.delete(model).where(model.user_id == target.id),
                 execution_options={"synchronize_session": False},

@@ -39,14 +39,15 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+import jwt
 import sqlalchemy as sa
 from flask import Flask, Request, current_app, g, jsonify
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import JWTManager, get_current_user, verify_jwt_in_request
-from jwt import InvalidSignatureError
+from jwt import ExpiredSignatureError, InvalidSignatureError, PyJWTError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -65,6 +66,7 @@ __all__ = [
     "CACHE_PREFIX",
     "STATE_KEY",
     "RevocationCache",
+    "TokenDecoder",
     "TokenState",
     "TokenManager",
     "TokenStoreUnavailable",
@@ -99,6 +101,11 @@ _CACHE_RETRY_SECONDS = 5.0
 _CACHE_TIMEOUT = 0.25
 
 
+#: Decodes a token auth's own decoding refused (see ``add_token_decoder``): its claims in
+#: auth's format, or None when the token is not of its kind.
+TokenDecoder = Callable[[str], Mapping[str, Any] | None]
+
+
 class TokenStoreUnavailable(AuthError):
     """The database holding refresh tokens and revocations did not answer (503).
 
@@ -116,6 +123,8 @@ class TokenState:
     key_id: str | None
     cache: RevocationCache | None
     next_prune: float = 0.0
+    #: Decoders of other tokens, tried in order when auth's decoding refuses one.
+    decoders: list[TokenDecoder] = dataclasses.field(default_factory=list)
 
 
 def token_state(app: Flask | None = None) -> TokenState:
@@ -146,7 +155,7 @@ class TokenManager(JWTManager):
     ) -> dict[str, Any]:
         req = current_request()
         if req is None:  # decode_token() outside requests: nothing to share
-            return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+            return self._decode(encoded_token, csrf_value, allow_expired)
         # g's object, not the proxy: this runs on every request with a token.
         ctx_g = g._get_current_object()
         asked = (encoded_token, csrf_value, allow_expired)
@@ -154,11 +163,51 @@ class TokenManager(JWTManager):
         kept = ctx_g.get(_DECODED)
         if kept is not None and kept[0] is req and kept[1] == asked:
             return dict(kept[2])
-        payload: dict[str, Any] = super()._decode_jwt_from_config(
-            encoded_token, csrf_value, allow_expired
-        )
+        payload = self._decode(encoded_token, csrf_value, allow_expired)
         setattr(ctx_g, _DECODED, (req, asked, dict(payload)))
         return payload
+
+    def _decode(
+        self, encoded_token: str, csrf_value: str | None, allow_expired: bool
+    ) -> dict[str, Any]:
+        """Auth's decoding; when it refuses the token, the decoders ``add_token_decoder``
+        added, in order (the first to vouch for it wins). None vouching: auth's refusal."""
+        try:
+            payload: dict[str, Any] = super()._decode_jwt_from_config(
+                encoded_token, csrf_value, allow_expired
+            )
+        except ExpiredSignatureError:
+            raise  # auth's own token, signed by auth's key: it is simply expired
+        except PyJWTError:
+            for decoder in token_state().decoders:
+                try:
+                    claims = decoder(encoded_token)
+                except ExpiredSignatureError as expired:
+                    # What flask-jwt-extended's handler of expired tokens reads.
+                    expired.jwt_header = jwt.get_unverified_header(encoded_token)  # type: ignore[attr-defined]
+                    expired.jwt_data = jwt.decode(  # type: ignore[attr-defined]
+                        encoded_token, options={"verify_signature": False}
+                    )
+                    raise
+                if claims is not None:
+                    return _complete(claims)
+            raise
+        return payload
+
+
+def _complete(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """A decoder's claims, with what flask-jwt-extended fills in for its own tokens."""
+    payload = dict(claims)
+    identity = current_app.config["JWT_IDENTITY_CLAIM"]
+    if not isinstance(payload.get(identity), str):
+        raise AuthError(
+            f"a token decoder returned claims without {identity!r} (the user id, as a "
+            "string): return the claims in auth's format, or None"
+        )
+    payload.setdefault("type", "access")
+    payload.setdefault("fresh", False)
+    payload.setdefault("jti", None)
+    return payload
 
 
 def token_source(config: Mapping[str, Any]) -> IdentitySource:
