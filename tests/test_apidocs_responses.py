@@ -122,6 +122,11 @@ def make_app(db: Session | None = None, testing: bool = True) -> Flask:
     def misfit() -> dict[str, Any]:
         return {"id": "seven", "password_hash": SECRET}
 
+    @app.get("/misfit-list")
+    @api(response=list[Item])
+    def misfit_list() -> list[dict[str, Any]]:
+        return [dict(ROW), {"id": 2}]
+
     ApiDocs(app)
     return app
 
@@ -212,6 +217,8 @@ def test_the_error_is_raised_to_tests_with_its_parts() -> None:
     assert caught.value.status == 200
     assert caught.value.view.endswith("misfit")
     assert [field for field, _ in caught.value.errors] == ["id", "name"]
+    with pytest.raises(ResponseValidationError, match=r"not a valid list\[Item\] \(1\.name: "):
+        make_app().test_client().get("/misfit-list")
 
 
 def test_an_async_view_answers_through_its_type() -> None:

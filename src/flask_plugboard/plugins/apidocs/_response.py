@@ -31,6 +31,7 @@ _JSON = "application/json"
 #: Bodies Flask gives a meaning of its own (a response, text, bytes, a stream): never
 #: JSON here.
 _FLASK_BODIES = (BaseResponse, str, bytes, bytearray, Iterator)
+_STATUSES = (int, str)  # a tuple: no union built per call
 _MODULES = re.compile(r"\b(?:[A-Za-z_][A-Za-z0-9_]*\.)+(?=[A-Za-z_])")
 
 
@@ -85,7 +86,7 @@ class BodyWriter:
         """``body`` as JSON of the declared type, or :class:`ResponseValidationError`.
 
         A model is written with all its declared fields; a dict or an object with the
-        declared fields it has (a field it lacks keeps out, as it would from the view's
+        declared fields it has (a field it lacks stays out, as it would from the view's
         own JSON), validated, so a missing required field or a wrong type is an error.
         """
         try:
@@ -150,7 +151,7 @@ class Answers:
             if not rv or isinstance(rv[0], BaseResponse):
                 return rv
             rest = rv[1:]
-            if rest and isinstance(rest[0], int | str):
+            if rest and isinstance(rest[0], _STATUSES):
                 return (self._body(rv[0], _status_of(rest[0])), *rest)
             body = self._body(rv[0], status)
             return (body, status, *rest) if status != 200 else (body, *rest)
