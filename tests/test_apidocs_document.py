@@ -510,6 +510,7 @@ def test_the_plugin_s_exported_names_are_pinned() -> None:
         "ApiSpec",
         "FieldError",
         "InvalidRequest",
+        "ResponseValidationError",
         "api",
         "openapi_document",
         "spec_of",

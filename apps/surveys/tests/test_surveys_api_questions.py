@@ -603,6 +603,19 @@ def test_a_number_question_with_many_values_is_shown_in_ten_bins(api: Api) -> No
     assert [b["percent"] for b in bins] == [8.3] * 9 + [25.0]
 
 
+def test_whole_numbers_in_the_results_are_written_as_integers(api: Api) -> None:
+    # The results go out through their declared model (SurveyResults): a whole value
+    # stays 3, not 3.0, as the view computed it.
+    survey = api.survey(questions=[{"kind": "number", "content": "Age?"}])
+    for value in [*range(11), 2.5]:
+        assert api.answer(survey, [value]).status_code == 201
+
+    data = api.call("GET", f"/surveys/{survey['id']}/results", "alice").get_data(as_text=True)
+
+    assert '"min":0,' in data and '"max":10}' in data
+    assert '"from":0,"to":1,' in data and '"from":9,"to":10,' in data
+
+
 def test_the_results_of_the_largest_numbers_are_still_numbers(api: Api) -> None:
     survey = api.survey(questions=[{"kind": "number", "content": "How far?"}])
     for value in (1e308, 1.5e308, -1e308):

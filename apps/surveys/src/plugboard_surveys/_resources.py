@@ -6,9 +6,9 @@ them) and the OpenAPI document shows them; every field is always written, null o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ._kinds import CHOICE_KINDS
 from ._models import Question, Survey
@@ -121,6 +121,11 @@ class SubmissionCreated(_Output):
     created_at: dt.datetime
 
 
+#: A number as the results give it: a whole value as an integer (3, not 3.0), else a
+#: float; one JSON number for the document.
+Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
+
+
 class OptionCount(BaseModel):
     label: str
     count: int = Field(description="Submissions that chose it.")
@@ -130,19 +135,19 @@ class OptionCount(BaseModel):
 class NumberSummary(BaseModel):
     count: int
     mean: float | None
-    min: float | None
-    max: float | None
+    min: Number | None
+    max: Number | None
 
 
 class ValueCount(BaseModel):
-    value: float = Field(description="A value given (each step of a rating).")
+    value: Number = Field(description="A value given (each step of a rating).")
     count: int
     percent: float
 
 
 class RangeCount(BaseModel):
-    from_: float = Field(alias="from", description="From this value...")
-    to: float = Field(description="...to this one (the last bin includes it).")
+    from_: Number = Field(alias="from", description="From this value...")
+    to: Number = Field(description="...to this one (the last bin includes it).")
     count: int
     percent: float
 

@@ -13,8 +13,11 @@ Works with the host (``PLUGBOARD_PLUGINS = ["apidocs"]``) or alone (``ApiDocs(ap
     def create_item(body: ItemIn) -> Item:   # its docstring: summary, description
         ...
 
-``GET /openapi.json`` serves the document, ``/docs`` Swagger UI, ``flask openapi write
-FILE`` writes it. See ``docs/batteries/apidocs.md`` for the settings and hooks.
+A view answers what its ``response`` declares: its value (a model, a dict, an ORM object,
+a list of them) is read into that type and written by pydantic, so fields the type does
+not declare never leave. ``GET /openapi.json`` serves the document, ``/docs`` Swagger UI,
+``flask openapi write FILE`` writes it. See ``docs/batteries/apidocs.md`` for the
+settings and hooks.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 from ._decorator import ApiSpec, api, spec_of
 from ._models import ApiError, FieldError, InvalidRequest
 from ._plugin import ApiDocs
+from ._response import ResponseValidationError
 from ._settings import ApiDocsSettings
 from ._views import openapi_document
 
@@ -32,6 +36,7 @@ __all__ = [
     "ApiSpec",
     "FieldError",
     "InvalidRequest",
+    "ResponseValidationError",
     "api",
     "openapi_document",
     "spec_of",

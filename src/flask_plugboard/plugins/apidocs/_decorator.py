@@ -3,7 +3,8 @@
 The decorator checks what it is given where it is written (a bad status, a model pydantic
 cannot use, an example that does not validate, a view without the ``body`` argument all
 fail at import), records it on the view for the document (:class:`ApiSpec`), and wraps
-the view to validate its requests (see :mod:`._request`).
+the view to validate its requests (see :mod:`._request`) and write its answers through
+the declared response types (see :mod:`._response`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from flask_plugboard.errors import PlugboardError
 
-from ._request import BodyParser, FieldErrors, HeaderParser, QueryParser, finish, invalid
+from ._request import BodyParser, FieldErrors, HeaderParser, QueryParser, invalid
+from ._response import Answers, BodyWriter, type_name
 
 __all__ = ["SPEC_ATTR", "ApiSpec", "api", "spec_of"]
 
@@ -127,7 +129,7 @@ def _status(code: object, where: str) -> int:
 
 def _responses(
     response: Any, status: int | None, where: str
-) -> tuple[dict[int, TypeAdapter[Any] | None], int]:
+) -> tuple[dict[int, TypeAdapter[Any] | None], int, dict[int, BodyWriter]]:
     declared: dict[int, Any] = {}
     if isinstance(response, Mapping):
         for code, tp in response.items():
@@ -148,7 +150,12 @@ def _responses(
         code: None if tp is None else _adapter(tp, f"{where} response[{code}]")
         for code, tp in sorted(declared.items())
     }
-    return adapters, status
+    writers = {
+        code: BodyWriter(adapter, type_name(declared[code]))
+        for code, adapter in adapters.items()
+        if adapter is not None
+    }
+    return adapters, status, writers
 
 
 def _accepts(view: View, name: str) -> bool:
@@ -192,7 +199,7 @@ def api(
     body_adapter = None if body is None else _adapter(body, f"{where}(body)")
     query_model = None if query is None else _model(query, f"{where}(query)")
     headers_model = None if headers is None else _model(headers, f"{where}(headers)")
-    responses, plain_status = _responses(response, status, where)
+    responses, plain_status, writers = _responses(response, status, where)
     checked_examples = dict(examples or {})
     if checked_examples:
         if body_adapter is None:
@@ -233,7 +240,7 @@ def api(
                     f"argument: add it to the view's parameters ({part}: YourModel), where "
                     "the validated value is passed"
                 )
-        wrapped = _wrap(view, spec)
+        wrapped = _wrap(view, spec, writers)
         setattr(wrapped, SPEC_ATTR, spec)
         return wrapped
 
@@ -260,9 +267,9 @@ def _clash(view: View, name: str) -> PlugboardError:
     )
 
 
-def _wrap(view: View, spec: ApiSpec) -> Callable[..., Any]:
+def _wrap(view: View, spec: ApiSpec, writers: Mapping[int, BodyWriter]) -> Callable[..., Any]:
     parsers = _parsers(spec)
-    status = spec.status
+    finish = Answers(f"{view.__module__}.{view.__qualname__}", spec.status, writers).finish
 
     def validate(kwargs: dict[str, Any]) -> BaseResponse | None:
         req = request._get_current_object()  # type: ignore[attr-defined]
@@ -286,7 +293,7 @@ def _wrap(view: View, spec: ApiSpec) -> Callable[..., Any]:
             refused = validate(kwargs) if parsers else None
             if refused is not None:
                 return refused
-            return finish(await view(*args, **kwargs), status)
+            return finish(await view(*args, **kwargs))
 
         return validated_async
 
@@ -294,7 +301,7 @@ def _wrap(view: View, spec: ApiSpec) -> Callable[..., Any]:
 
         @functools.wraps(view)
         def documented(*args: Any, **kwargs: Any) -> Any:
-            return finish(view(*args, **kwargs), status)
+            return finish(view(*args, **kwargs))
 
         return documented
 
@@ -303,6 +310,6 @@ def _wrap(view: View, spec: ApiSpec) -> Callable[..., Any]:
         refused = validate(kwargs)
         if refused is not None:
             return refused
-        return finish(view(*args, **kwargs), status)
+        return finish(view(*args, **kwargs))
 
     return validated

@@ -1,7 +1,8 @@
 """The apidocs plugin class: the per-app state, the docs' routes and the CLI group.
 
 Nothing runs per request except in views decorated with ``@api`` (and their cost is the
-validation itself, see :mod:`._request`); the document is built on demand.
+validation itself, see :mod:`._request` and :mod:`._response`); the document is built
+on demand.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The request path of ``@api``: read, validate, answer 400/422, serialise the result.
+"""The request path of ``@api``: read, validate, answer 400/422 (the answers: :mod:`._response`).
 
 Everything a request needs is worked out once, when the view is decorated: the pydantic
 validators, the query keys that take lists, the WSGI environ key of every header. Per
@@ -13,9 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import Request, Response
-from pydantic import BaseModel, ValidationError
-from pydantic_core import to_json
-from werkzeug.wrappers import Response as BaseResponse
+from pydantic import ValidationError
 
 __all__ = [
     "BodyParser",
@@ -23,7 +21,6 @@ __all__ = [
     "HeaderParser",
     "QueryParser",
     "bad_request",
-    "finish",
     "invalid",
 ]
 
@@ -152,32 +149,3 @@ def environ_key(header: str) -> str:
     """The WSGI environ key of a request header: ``X-Api-Key`` -> ``HTTP_X_API_KEY``."""
     name = header.upper().replace("-", "_")
     return name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{name}"
-
-
-def _serialise(body: Any) -> Any:
-    if isinstance(body, BaseModel) or (
-        isinstance(body, list) and any(isinstance(item, BaseModel) for item in body)
-    ):
-        return Response(to_json(body, by_alias=True), mimetype=_JSON)
-    return body
-
-
-def finish(rv: Any, status: int) -> Any:
-    """The view's result for Flask: models as JSON, and ``status`` unless it gave one.
-
-    A response object is left alone; ``None`` becomes an empty response when ``status``
-    is not 200 (a 204 route); dicts and other values go to Flask as usual.
-    """
-    if isinstance(rv, BaseResponse):
-        return rv
-    if isinstance(rv, tuple):
-        if not rv or isinstance(rv[0], BaseResponse):
-            return rv
-        body, rest = _serialise(rv[0]), rv[1:]
-        if rest and isinstance(rest[0], (int, str)):  # a tuple: no union built per call
-            return (body, *rest)
-        return (body, status, *rest) if status != 200 else (body, *rest)
-    if rv is None and status != 200:
-        return Response(status=status)
-    body = _serialise(rv)
-    return body if status == 200 else (body, status)
