@@ -45,6 +45,32 @@ def test_create_admin_makes_a_user_with_the_admin_role(app: Flask) -> None:
         assert user is not None and user.role_names == {"admin"}
 
 
+def test_create_admin_takes_the_username_as_an_argument(app: Flask) -> None:
+    code, output = run(app, "create-admin", "alice", "--password-stdin", password=PASSWORD)
+    assert code == 0, output
+    assert "created administrator 'alice' (role 'admin')" in output
+    with app.app_context():
+        user = check_credentials("alice", PASSWORD)
+        assert user is not None and user.role_names == {"admin"}
+
+
+def test_create_admin_refuses_two_different_usernames(app: Flask) -> None:
+    code, output = run(
+        app, "create-admin", "alice", "--username", "bob", "--password-stdin", password=PASSWORD
+    )
+    assert code == 2 and "two usernames given, 'alice' and --username 'bob'" in output
+    with app.app_context():
+        assert find_user("alice") is None and find_user("bob") is None
+
+
+def test_create_admin_asks_for_a_missing_username(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["auth", "create-admin"], input=f"ada\n{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Username:" in result.output and "created administrator 'ada'" in result.output
+
+
 def test_create_admin_prompts_twice_for_the_password(app: Flask) -> None:
     result = app.test_cli_runner().invoke(
         args=["auth", "create-admin", "--username", "ada"], input=f"{PASSWORD}\n{PASSWORD}\n"
