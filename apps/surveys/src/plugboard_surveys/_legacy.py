@@ -261,17 +261,17 @@ def register() -> Response:
             check(value)
         except AuthError as exc:
             raise _bad(field, str(exc)) from None
-    if find_user(username) is not None:
-        return _message(f"User {username} already exists")
-    if find_user(email) is not None:
-        return _message(f"User with email {email} already exists")
     if not current_app.config.get("AUTH_REGISTRATION", True):
         return _message("Registration is closed: ask an administrator for an account", 403)
     try:
+        # register_user does the same work for a taken name as for a free one (it hashes
+        # first); which name is taken is asked only afterwards, as the answer needs it.
         user = register_user(username, password, email=email)
     except PasswordPolicyError as exc:
         raise _bad("password", str(exc)) from None
-    except DuplicateUserError:  # taken at the same moment by another request
+    except DuplicateUserError:
+        if find_user(username) is None and find_user(email) is not None:
+            return _message(f"User with email {email} already exists")
         return _message(f"User {username} already exists")
     return _with_tokens(f"User {user.username} was created", issue_tokens(user))
 
@@ -282,10 +282,12 @@ def login() -> Response:
     password = request.headers.get("password") or ""
     if not password:
         raise _missing("password")
-    if find_user(username) is None:
-        return _message(f"User {username} doesn't exist")
+    # The credentials first, whoever is named: an unknown name costs the same as a wrong
+    # password (check_credentials); the old answers tell them apart only afterwards.
     user = check_credentials(username, password)
     if user is None:
+        if find_user(username) is None:
+            return _message(f"User {username} doesn't exist")
         return _message("Wrong credentials")
     return _with_tokens(f"Logged in as {user.username}", issue_tokens(user))
 

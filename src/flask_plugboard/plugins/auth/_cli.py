@@ -144,7 +144,7 @@ def logout_everywhere_command(username: str) -> None:
 
 @auth_group.command("prune")
 def prune_command() -> None:
-    """Delete expired sessions, reset links and token records (run it daily)."""
+    """Delete expired sessions, reset links, token records and login failures (daily)."""
     with _as_click_errors():
         counts = prune()
     click.echo("deleted " + ", ".join(f"{n} {what}" for what, n in counts.items()))
