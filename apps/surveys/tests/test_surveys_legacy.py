@@ -196,6 +196,24 @@ def test_register_costs_the_same_for_a_taken_name_as_for_a_free_one(
     assert taken[0] == free[0] and taken[0].startswith("SELECT")
 
 
+def test_registrations_are_limited_per_address_with_a_legacy_message(
+    make_surveys_app: Any,
+) -> None:
+    client = make_surveys_app(AUTH_REGISTER_LIMIT="2/minute").test_client()
+    legacy_register(client, "alice")
+    api = client.post("/auth/api/register", json={"username": "bob", "password": PASSWORD})
+    assert api.status_code == 201  # auth's own register draws on the same budget
+
+    refused = client.post(
+        "/register",
+        headers={"username": "carol", "email": "carol@example.org", "password": PASSWORD},
+    )
+
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert set(refused.get_json()) == {"message"}
+    assert message(refused).startswith("Too many requests: try again in ")
+
+
 # -- tokens ------------------------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ from flask_plugboard.plugins.auth import (
     is_admin,
     issue_tokens,
     new_access_token,
+    register_limits,
     register_user,
     revoke_token,
 )
@@ -527,8 +528,10 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
     reply_view: Callable[[], Response] = add_reply
     if submit_limit:
         reply_view = limit(submit_limit, shared="surveys_submit")(_own(add_reply))
+    # Draws on auth's registration budget: its pages and JSON register count with it.
+    register_view = register_limits(auth.register_limit)(_own(register))
     rules: list[tuple[str, str, Callable[..., Response], list[str]]] = [
-        ("/register", "register", register, ["POST"]),
+        ("/register", "register", register_view, ["POST"]),
         ("/login", "login", _login_limits(auth)(_own(login)), ["POST"]),
         ("/logout/access", "logout_access", logout_access, ["POST"]),
         ("/logout/refresh", "logout_refresh", logout_refresh, ["POST"]),
@@ -544,4 +547,21 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
     ]
     for rule, endpoint, view, methods in rules:
         legacy.add_url_rule(rule, endpoint, view, methods=methods)
+    legacy.after_request(_legacy_limit_body)
     bp.register_blueprint(legacy)
+
+
+def _legacy_limit_body(response: Response) -> Response:
+    """A rate limit's refusal (429, or 503 while its storage is down) in the old shape,
+    ``{"message": ...}``: the old clients show ``message`` and know no ``error``."""
+    if response.status_code not in (429, 503) or not response.is_json:
+        return response
+    body = response.get_json(silent=True)
+    if not isinstance(body, dict) or "scope" not in body or "message" in body:
+        return response  # not ratelimit's answer
+    if response.status_code == 429:
+        text = f"Too many requests: try again in {body.get('retry_after', 60)} seconds"
+    else:
+        text = "Too many requests could not be counted right now: try again in a moment"
+    response.set_data(json.dumps({"message": text}))
+    return response

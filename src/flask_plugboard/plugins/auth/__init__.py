@@ -13,6 +13,7 @@ See ``docs/batteries/auth.md`` for the pages, endpoints, settings and commands.
 
 from __future__ import annotations
 
+from ._abuse import register_limits
 from ._csrf import CSRFError, check_csrf, csrf_field, csrf_protect, csrf_token
 from ._errors import AuthError, DuplicateUserError, PasswordPolicyError, UnknownUserError
 from ._identity import add_identity_source, current_user, login_required, roles_required, user_for
@@ -100,6 +101,7 @@ __all__ = [
     "login_required",
     "prune",
     "refresh_tokens",
+    "register_limits",
     "register_user",
     "remove_role",
     "request_password_reset",

@@ -80,6 +80,12 @@ class AuthSettings:
         doc="With the ratelimit plugin: login attempts allowed per account (the username "
         "or e-mail address tried), from any address (fail closed). Empty: no such limit.",
     )
+    register_limit: str = setting(
+        "5/minute;20/hour",
+        doc="With the ratelimit plugin: registrations allowed per client address, on the "
+        "register page and the JSON register (fail closed; each one hashes a password "
+        "with AUTH_ARGON2_MEMORY_COST). Empty: no such limit.",
+    )
     # -- browser sessions and pages --
     pages: bool = setting(
         True,
