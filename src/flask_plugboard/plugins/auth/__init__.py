@@ -24,7 +24,7 @@ from ._passwords import Passwords, Verdict
 from ._plugin import Auth
 from ._policy import PasswordPolicy
 from ._prune import prune
-from ._reset import InvalidResetLinkError, request_password_reset, reset_password
+from ._reset import InvalidResetLinkError, flush_mail, request_password_reset, reset_password
 from ._secret_key import check_secret_key
 from ._service import (
     activate,
@@ -89,6 +89,7 @@ __all__ = [
     "deactivate",
     "delete_user",
     "find_user",
+    "flush_mail",
     "has_browser_session",
     "import_user",
     "is_admin",
