@@ -14,6 +14,7 @@ See ``docs/batteries/auth.md`` for the pages, endpoints, settings and commands.
 from __future__ import annotations
 
 from ._abuse import register_limits
+from ._bearer import authenticated_by_bearer_token
 from ._csrf import CSRFError, check_csrf, csrf_field, csrf_protect, csrf_token
 from ._errors import AuthError, DuplicateUserError, PasswordPolicyError, UnknownUserError
 from ._identity import add_identity_source, current_user, login_required, roles_required, user_for
@@ -79,6 +80,7 @@ __all__ = [
     "activate",
     "add_identity_source",
     "add_role",
+    "authenticated_by_bearer_token",
     "check_credentials",
     "check_csrf",
     "check_secret_key",
