@@ -14,7 +14,7 @@ from flask import Flask
 from auth_support import FAST_ARGON2, PASSWORD, auth_app, dispose
 from flask_plugboard.db import session
 from flask_plugboard.plugins.auth import Auth, check_credentials, find_user, register_user
-from flask_plugboard.plugins.auth._models import AuthSession, ResetToken, utcnow
+from flask_plugboard.plugins.auth._models import AuthSession, LoginFailure, ResetToken, utcnow
 from flask_plugboard.testing import build_app
 
 NEW_PASSWORD = "seven brisk otters paddle home"
@@ -192,3 +192,27 @@ def test_prune_deletes_only_what_has_expired(app: Flask) -> None:
     with app.app_context():
         assert session().scalars(sa.select(AuthSession.key_hash)).all() == ["b" * 64]
         assert session().scalars(sa.select(ResetToken.token_hash)).all() == ["d" * 64]
+
+
+def test_prune_deletes_login_failures_whose_window_and_lock_are_over(app: Flask) -> None:
+    now = utcnow()
+    old = now - dt.timedelta(hours=2)
+    with app.app_context():
+        db = session()
+        db.add_all(
+            [
+                LoginFailure(key="stale", failures=2, last_failed_at=old),
+                LoginFailure(key="recent", failures=2, last_failed_at=now),
+                LoginFailure(
+                    key="locked", failures=0, last_failed_at=old, locked_until=now + dt.timedelta(1)
+                ),
+            ]
+        )
+        db.commit()
+
+    code, output = run(app, "prune")
+
+    assert code == 0 and "1 login failures" in output
+    with app.app_context():
+        keys = session().scalars(sa.select(LoginFailure.key).order_by(LoginFailure.key)).all()
+        assert keys == ["locked", "recent"]

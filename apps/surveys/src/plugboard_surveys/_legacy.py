@@ -562,6 +562,6 @@ def _legacy_limit_body(response: Response) -> Response:
     if response.status_code == 429:
         text = f"Too many requests: try again in {body.get('retry_after', 60)} seconds"
     else:
-        text = "Too many requests could not be counted right now: try again in a moment"
+        text = "The rate limit cannot be checked right now: try again in a moment"
     response.set_data(json.dumps({"message": text}))
     return response
