@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from auth_support import PASSWORD, MakeAuthApp
+from auth_support import PASSWORD, MakeAuthApp, form_token
 from flask_plugboard.db import session
-from flask_plugboard.plugins.auth import Auth, User, deactivate, register_user
+from flask_plugboard.plugins.auth import Auth, User, deactivate, find_user, register_user
 from flask_plugboard.plugins.auth._state import get_auth_state
 from flask_plugboard.plugins.ratelimit import RateLimit
 
@@ -371,3 +371,34 @@ def test_with_token_cookies_the_login_takes_json_only(make_auth_app: MakeAuthApp
     assert browser.get_cookie("access_token_cookie") is None
     status, body = post(browser, "login", json={"username": "mallory", "password": PASSWORD})
     assert status == 200 and browser.get_cookie("access_token_cookie") is not None
+
+
+def test_registrations_are_limited_per_address_on_the_page_and_the_api(
+    make_auth_app: MakeAuthApp,
+) -> None:
+    app = make_auth_app(
+        plugins=(RateLimit, Auth), RATELIMIT_STORAGE_URL="memory://", AUTH_REGISTER_LIMIT="2/minute"
+    )
+    client = app.test_client()
+    here = {"REMOTE_ADDR": "192.0.2.1"}
+
+    def api(name: str, environ: dict[str, str]) -> int:
+        body = {"username": name, "password": PASSWORD}
+        return client.post("/auth/api/register", json=body, environ_base=environ).status_code
+
+    page = client.post(
+        "/auth/register",
+        data={
+            "username": "bob",
+            "email": "bob@example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "csrf_token": form_token(client, "/auth/register"),
+        },
+        environ_base=here,
+    )
+    assert page.status_code == 303
+    assert [api("carol", here), api("dave", here)] == [201, 429]
+    assert api("erin", {"REMOTE_ADDR": "192.0.2.2"}) == 201  # another address
+    with app.app_context():
+        assert find_user("dave") is None

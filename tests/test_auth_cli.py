@@ -14,7 +14,7 @@ from flask import Flask
 from auth_support import FAST_ARGON2, PASSWORD, auth_app, dispose
 from flask_plugboard.db import session
 from flask_plugboard.plugins.auth import Auth, check_credentials, find_user, register_user
-from flask_plugboard.plugins.auth._models import AuthSession, ResetToken, utcnow
+from flask_plugboard.plugins.auth._models import AuthSession, LoginFailure, ResetToken, utcnow
 from flask_plugboard.testing import build_app
 
 NEW_PASSWORD = "seven brisk otters paddle home"
@@ -43,6 +43,32 @@ def test_create_admin_makes_a_user_with_the_admin_role(app: Flask) -> None:
     with app.app_context():
         user = check_credentials("ada", PASSWORD)
         assert user is not None and user.role_names == {"admin"}
+
+
+def test_create_admin_takes_the_username_as_an_argument(app: Flask) -> None:
+    code, output = run(app, "create-admin", "alice", "--password-stdin", password=PASSWORD)
+    assert code == 0, output
+    assert "created administrator 'alice' (role 'admin')" in output
+    with app.app_context():
+        user = check_credentials("alice", PASSWORD)
+        assert user is not None and user.role_names == {"admin"}
+
+
+def test_create_admin_refuses_two_different_usernames(app: Flask) -> None:
+    code, output = run(
+        app, "create-admin", "alice", "--username", "bob", "--password-stdin", password=PASSWORD
+    )
+    assert code == 2 and "two usernames given, 'alice' and --username 'bob'" in output
+    with app.app_context():
+        assert find_user("alice") is None and find_user("bob") is None
+
+
+def test_create_admin_asks_for_a_missing_username(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["auth", "create-admin"], input=f"ada\n{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Username:" in result.output and "created administrator 'ada'" in result.output
 
 
 def test_create_admin_prompts_twice_for_the_password(app: Flask) -> None:
@@ -166,3 +192,27 @@ def test_prune_deletes_only_what_has_expired(app: Flask) -> None:
     with app.app_context():
         assert session().scalars(sa.select(AuthSession.key_hash)).all() == ["b" * 64]
         assert session().scalars(sa.select(ResetToken.token_hash)).all() == ["d" * 64]
+
+
+def test_prune_deletes_login_failures_whose_window_and_lock_are_over(app: Flask) -> None:
+    now = utcnow()
+    old = now - dt.timedelta(hours=2)
+    with app.app_context():
+        db = session()
+        db.add_all(
+            [
+                LoginFailure(key="stale", failures=2, last_failed_at=old),
+                LoginFailure(key="recent", failures=2, last_failed_at=now),
+                LoginFailure(
+                    key="locked", failures=0, last_failed_at=old, locked_until=now + dt.timedelta(1)
+                ),
+            ]
+        )
+        db.commit()
+
+    code, output = run(app, "prune")
+
+    assert code == 0 and "1 login failures" in output
+    with app.app_context():
+        keys = session().scalars(sa.select(LoginFailure.key).order_by(LoginFailure.key)).all()
+        assert keys == ["locked", "recent"]

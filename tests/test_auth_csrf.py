@@ -106,6 +106,24 @@ def test_a_browser_without_a_session_is_told_to_turn_cookies_on(app: Flask) -> N
     assert "cookies" in response.get_data(as_text=True)
 
 
+def test_over_plain_http_with_a_secure_cookie_the_page_says_https_is_needed(
+    tmp_path: Path,
+) -> None:
+    app = auth_app(tmp_path, {"SESSION_COOKIE_SECURE": True})
+    data = {"username": "alice", "password": PASSWORD, "csrf_token": "from the form"}
+
+    plain = app.test_client().post("/auth/login", data=data)
+    secure = app.test_client().post("/auth/login", data=data, base_url="https://localhost")
+
+    assert plain.status_code == 400
+    assert "This site needs HTTPS" in plain.get_data(as_text=True)
+    assert "Form expired" in plain.get_data(as_text=True)
+    assert secure.status_code == 400
+    assert "turn cookies on" in secure.get_data(as_text=True)
+    assert "HTTPS" not in secure.get_data(as_text=True)
+    dispose(app)
+
+
 def test_the_token_changes_at_login_so_older_forms_stop_working(app: Flask) -> None:
     client = app.test_client()
     before = form_token(client, "/auth/logout")

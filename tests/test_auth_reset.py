@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,15 +25,16 @@ from auth_support import (
     MakeAuthApp,
     auth_app,
     dispose,
+    form_token,
     free_port,
     log_in,
     reset_link,
     smtp_server,
     submit,
 )
-from flask_plugboard.db import session
+from flask_plugboard.db import get_db, session
 from flask_plugboard.errors import PluginFailure, SettingsError
-from flask_plugboard.plugins.auth import deactivate, register_user, set_password
+from flask_plugboard.plugins.auth import deactivate, flush_mail, register_user, set_password
 from flask_plugboard.plugins.auth._mail import MailURL, parse_mail_url, set_mail_sender
 from flask_plugboard.plugins.auth._models import ResetToken, utcnow
 
@@ -67,7 +69,10 @@ def whoami(client: FlaskClient) -> str:
 
 
 def forgot(client: FlaskClient, address: str) -> Any:
-    return submit(client, "/auth/forgot", {"email": address})
+    """Ask for a reset link; the answer once the mail thread is done with it."""
+    response = submit(client, "/auth/forgot", {"email": address})
+    assert flush_mail(client.application), "the mail queue did not empty"
+    return response
 
 
 def path_of(link: str) -> str:
@@ -384,7 +389,7 @@ def test_outside_development_links_need_a_pinned_host(
     assert forgot(loose_client, "alice@example.org").status_code == 200
     forgot(pinned.test_client(), "alice@example.org")
 
-    assert "set SERVER_NAME to this site's host name" in caplog.text
+    assert "set AUTH_PUBLIC_URL to this site's address" in caplog.text
     assert [urlsplit(reset_link(m)).netloc for m in inbox.messages] == ["accounts.example.org"]
 
 
@@ -435,3 +440,120 @@ def test_good_mail_urls_are_understood(url: str, expected: MailURL) -> None:
 
     assert parsed == expected
     assert "p@ss" not in repr(parsed) and "p@ss" not in str(parsed)
+
+
+# -- the request queues, the mail thread sends ---------------------------------------------
+
+
+class GatedSender:
+    """Sends only once ``gate`` is open: shows what the request waited for."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        assert self.gate.wait(10), "the test never opened the gate"
+        self.sent.append(message)
+
+
+def _request_work(app: Flask, call: Any) -> tuple[list[str], int]:
+    """The SQL statements and commits the request thread makes during ``call()`` (the
+    mail thread's are left out)."""
+    me = threading.get_ident()
+    statements: list[str] = []
+    commits: list[object] = []
+
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if threading.get_ident() == me:
+            statements.append(statement)
+
+    def commit(conn: object) -> None:
+        if threading.get_ident() == me:
+            commits.append(conn)
+
+    with app.app_context():
+        engine = get_db(app).engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+        sa.event.remove(engine, "commit", commit)
+    return statements, len(commits)
+
+
+def test_the_page_answers_before_the_mail_goes_and_does_the_same_work_for_any_address(
+    make_auth_app: MakeAuthApp,
+) -> None:
+    app = prepare(make_auth_app())
+    sender = GatedSender()
+    set_mail_sender(app, sender)
+    client = app.test_client()
+    token = form_token(client, "/auth/forgot")
+
+    def ask(address: str) -> Any:
+        return lambda: client.post("/auth/forgot", data={"email": address, "csrf_token": token})
+
+    known = _request_work(app, ask("alice@example.org"))
+    unknown = _request_work(app, ask("nobody@example.org"))
+
+    assert known == unknown
+    assert sender.sent == []  # the page answered while the mail still waited
+    sender.gate.set()
+    assert flush_mail(app)
+    assert [m["To"] for m in sender.sent] == ["alice@example.org"]
+
+
+def test_a_full_queue_drops_the_mail_and_says_so(
+    make_auth_app: MakeAuthApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = prepare(make_auth_app(AUTH_MAIL_QUEUE_SIZE=1))
+    sender = GatedSender()
+    set_mail_sender(app, sender)
+    client = app.test_client()
+    token = form_token(client, "/auth/forgot")
+    for _ in range(4):  # one is sent (and waits), one is queued, the rest find it full
+        page = client.post("/auth/forgot", data={"email": "alice@example.org", "csrf_token": token})
+        assert page.status_code == 200
+
+    assert "the mail queue is full (AUTH_MAIL_QUEUE_SIZE = 1)" in caplog.text
+    sender.gate.set()
+    assert flush_mail(app)
+    assert 1 <= len(sender.sent) <= 2
+
+
+# -- AUTH_PUBLIC_URL ---------------------------------------------------------------------
+
+
+def test_links_are_built_from_the_public_url_whatever_the_client_sends(
+    make_auth_app: MakeAuthApp, inbox: Inbox
+) -> None:
+    app = prepare(
+        make_auth_app(
+            AUTH_MAIL_URL=inbox.url,
+            AUTH_ENVIRONMENT="production",
+            AUTH_PUBLIC_URL="https://surveys.example.org/base/",
+            PLUGBOARD_PROXIES=1,
+        )
+    )
+    client = app.test_client()
+    client.environ_base.update(
+        HTTP_HOST="evil.io", HTTP_X_FORWARDED_HOST="evil.io", HTTP_X_FORWARDED_PREFIX="/evil"
+    )
+
+    forgot(client, "alice@example.org")
+
+    link = reset_link(only_message(inbox))
+    assert link.startswith("https://surveys.example.org/base/auth/reset/")
+
+
+@pytest.mark.parametrize(
+    "url", ["surveys.example.org", "ftp://surveys.example.org", "https://x@example.org", "https://"]
+)
+def test_a_bad_public_url_fails_at_start_up(tmp_path: Path, url: str) -> None:
+    with pytest.raises(PluginFailure) as info:
+        auth_app(tmp_path, {"AUTH_PUBLIC_URL": url})
+
+    assert "AUTH_PUBLIC_URL" in str(info.value) and "http(s)://host" in str(info.value)

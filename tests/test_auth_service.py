@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ from flask_plugboard.plugins.auth import (
     remove_role,
     set_password,
 )
-from flask_plugboard.plugins.auth._models import Base
+from flask_plugboard.plugins.auth._models import Base, LoginFailure
 
 # passlib's hash of "correct horse battery"
 PASSLIB_SHA256 = (
@@ -285,22 +286,28 @@ def _fail(times: int, username: str = "alice") -> None:
         assert check_credentials(username, "a wrong password!") is None
 
 
+def _failure(key: str = "alice") -> LoginFailure:
+    session().expire_all()
+    row = session().get(LoginFailure, key)
+    assert row is not None, f"no failed login counted for {key!r}"
+    return row
+
+
 def test_repeated_failures_lock_the_account_even_for_the_right_password(app: Flask) -> None:
     register_user("alice", PASSWORD)
 
     _fail(5)
 
     assert check_credentials("alice", PASSWORD) is None
-    user = find_user("alice")
-    assert user is not None and user.locked_until is not None
+    assert _failure().locked_until is not None
 
 
 def test_the_lock_ends_after_lockout_seconds(app: Flask) -> None:
     register_user("alice", PASSWORD)
     _fail(5)
-    user = find_user("alice")
-    assert user is not None and user.locked_until is not None
-    user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    row = _failure()
+    assert row.locked_until is not None
+    row.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     session().commit()
 
     assert check_credentials("alice", PASSWORD) is not None
@@ -319,16 +326,23 @@ def test_a_success_resets_the_count(app: Flask) -> None:
 def test_failures_older_than_the_window_start_the_count_again(app: Flask) -> None:
     register_user("alice", PASSWORD)
     _fail(4)
-    user = find_user("alice")
-    assert user is not None and user.failed_logins == 4
-    user.last_failed_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=901)
+    row = _failure()
+    assert row.failures == 4
+    row.last_failed_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=901)
     session().commit()
 
     _fail(1)
 
-    session().expire_all()
-    assert user.failed_logins == 1
+    assert _failure().failures == 1
     assert check_credentials("alice", PASSWORD) is not None
+
+
+def test_the_username_and_the_address_of_an_account_share_one_count(app: Flask) -> None:
+    register_user("alice", PASSWORD, email="alice@example.org")
+    _fail(3, "Alice")
+    _fail(2, "ALICE@example.org")
+
+    assert check_credentials("alice", PASSWORD) is None  # locked after 5, either way
 
 
 def test_lockout_settings_apply_and_a_new_password_unlocks(make_app: MakeApp) -> None:
@@ -336,13 +350,19 @@ def test_lockout_settings_apply_and_a_new_password_unlocks(make_app: MakeApp) ->
         register_user("alice", PASSWORD)
         _fail(2)
         assert check_credentials("alice", PASSWORD) is None
-        user = find_user("alice")
-        assert user is not None and user.locked_until is not None
-        assert user.locked_until > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3500)
+        locked_until = _failure().locked_until
+        assert locked_until is not None
+        assert locked_until > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3500)
 
         set_password("alice", "a brand new passphrase")
 
         assert check_credentials("alice", "a brand new passphrase") is not None
+
+
+def test_an_unknown_name_is_counted_and_locked_like_an_account(app: Flask) -> None:
+    _fail(5, "Nobody")
+
+    assert _failure("nobody").locked_until is not None
 
 
 def test_lockout_attempts_zero_never_locks(make_app: MakeApp) -> None:
@@ -385,3 +405,102 @@ def test_a_deleted_users_id_is_never_given_to_a_new_user(app: Flask) -> None:
     old_id = bob.id
     delete_user("bob")
     assert register_user("carol", PASSWORD).id != old_id
+
+
+# -- the same work whether or not an account exists ------------------------------------------
+
+
+class _Spy:
+    """argon2's PasswordHasher, noting each hash and verify in ``calls``."""
+
+    def __init__(self, hasher: Any, calls: list[str]) -> None:
+        self._hasher = hasher
+        self._calls = calls
+
+    def hash(self, password: str) -> str:
+        self._calls.append("hash")
+        return str(self._hasher.hash(password))
+
+    def verify(self, stored: str, password: str) -> bool:
+        self._calls.append("verify")
+        return bool(self._hasher.verify(stored, password))
+
+    def check_needs_rehash(self, stored: str) -> bool:
+        return bool(self._hasher.check_needs_rehash(stored))
+
+
+class Work:
+    """What the code under watch does: SQL statements (text, no values), commits, and
+    argon2 calls. Two paths that record the same Work cost the same, give or take noise."""
+
+    def __init__(self, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.statements: list[str] = []
+        self.commits = 0
+        self.argon2: list[str] = []
+        engine = get_db(app).engine
+        sa.event.listen(engine, "before_cursor_execute", self._statement)
+        sa.event.listen(engine, "commit", self._commit)
+        passwords = app.extensions["auth.state"].passwords
+        monkeypatch.setattr(passwords, "_hasher", _Spy(passwords._hasher, self.argon2))
+
+    def _statement(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+        self.statements.append(statement)
+
+    def _commit(self, conn: object) -> None:
+        self.commits += 1
+
+    def of(self, call: Any) -> tuple[list[str], int, list[str]]:
+        """The work ``call()`` does (what was recorded before is forgotten)."""
+        self.statements.clear()
+        self.argon2.clear()
+        self.commits = 0
+        session().expire_all()
+        try:
+            call()
+        except AuthError:
+            pass
+        return list(self.statements), self.commits, list(self.argon2)
+
+
+@pytest.fixture
+def work(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Work:
+    return Work(app, monkeypatch)
+
+
+@pytest.mark.parametrize("name", ["alice", "alice@example.org"])
+def test_a_wrong_password_and_an_unknown_name_do_the_same_work(work: Work, name: str) -> None:
+    register_user("alice", PASSWORD, email="alice@example.org")
+    unknown = "nobody@example.org" if "@" in name else "nobody"
+
+    wrong = work.of(lambda: check_credentials(name, "a wrong password!"))
+    nobody = work.of(lambda: check_credentials(unknown, "a wrong password!"))
+
+    statements, commits, argon2 = wrong
+    assert commits == 1 and argon2 == ["verify"]
+    assert any(s.startswith("INSERT INTO auth_login_failure") for s in statements)
+    assert nobody == wrong
+
+
+def test_a_locked_account_and_a_locked_unknown_name_do_the_same_work(work: Work) -> None:
+    register_user("alice", PASSWORD)
+    _fail(5, "alice")
+    _fail(5, "nobody")
+
+    locked = work.of(lambda: check_credentials("alice", PASSWORD))
+    nobody = work.of(lambda: check_credentials("nobody", PASSWORD))
+
+    assert locked == nobody
+    assert locked[1] == 0 and locked[2] == ["verify"]
+
+
+def test_registering_a_taken_name_does_the_work_of_a_free_one(work: Work) -> None:
+    register_user("alice", PASSWORD, email="alice@example.org")
+
+    taken = work.of(lambda: register_user("Alice", PASSWORD, email="other@example.org"))
+    taken_email = work.of(lambda: register_user("bob", PASSWORD, email="ALICE@example.org"))
+    free = work.of(lambda: register_user("carol", PASSWORD, email="carol@example.org"))
+
+    lookup = 1  # the one SELECT of both names; the free name then inserts
+    assert taken[2] == taken_email[2] == free[2] == ["hash"]
+    assert taken[0] == taken_email[0] == free[0][:lookup]
+    assert find_user("carol") is not None and find_user("bob") is None

@@ -420,6 +420,21 @@ def test_trusted_proxies_make_remote_addr_the_client() -> None:
     )
 
 
+def test_a_forwarded_prefix_is_ignored_unless_the_proxy_settings_trust_it() -> None:
+    from flask import request
+
+    def setup(app: Flask) -> None:
+        app.add_url_rule("/root", "root", lambda: request.url_root)
+
+    headers = {"X-Forwarded-Prefix": "/evil", "X-Forwarded-Proto": "https"}
+    proxied = build_app([], {"PLUGBOARD_PROXIES": 1}, setup=setup).test_client()
+    assert proxied.get("/root", headers=headers).text == "https://localhost/"
+    trusted = build_app(
+        [], {"PLUGBOARD_PROXIES": 1, "PLUGBOARD_PROXY_PREFIX": True}, setup=setup
+    ).test_client()
+    assert trusted.get("/root", headers=headers).text == "https://localhost/evil/"
+
+
 def test_middleware_of_a_failed_plugin_is_removed() -> None:
     class WrapsThenFails(Plugin):
         name = "wraps_then_fails"

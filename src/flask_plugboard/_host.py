@@ -292,8 +292,9 @@ class _Boot:
         _wire_request_hooks(self.app, self.state.pm)
         hops = self.state.settings.proxies
         if hops:
+            prefix = hops if self.state.settings.proxy_prefix else 0
             self.app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-                self.app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+                self.app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=prefix
             )
         install_web(self.app, self.state)
         install_cli(self.app)

@@ -86,9 +86,16 @@ class HostSettings:
         min=0,
         doc="How many reverse proxies stand in front of the app. When above 0, the host "
         "wraps the app in werkzeug's ProxyFix trusting that many X-Forwarded-For, -Proto, "
-        "-Host and -Prefix hops, so request.remote_addr (used by request logs and rate "
-        "limits) is the client's address. Never set it higher than the real count: "
-        "clients could then forge their address.",
+        "-Host hops (and -Prefix with PLUGBOARD_PROXY_PREFIX), so request.remote_addr "
+        "(used by request logs and rate limits) is the client's address. Never set it "
+        "higher than the real count: clients could then forge their address.",
+    )
+    proxy_prefix: bool = setting(
+        False,
+        doc="Trust X-Forwarded-Prefix from the PLUGBOARD_PROXIES hops (the app is served "
+        "under the path it names). Turn it on only when the proxy sets that header "
+        "itself: most proxies pass on what the client sent, and the client would choose "
+        "the app's URL prefix.",
     )
     redis_url: str | None = setting(
         None,

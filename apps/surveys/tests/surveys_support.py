@@ -36,6 +36,7 @@ def surveys_app(instance: Path, config: Mapping[str, Any] | None = None) -> Flas
         "SURVEYS_SUBMIT_LIMIT": "",
         "AUTH_LOGIN_LIMIT_ADDRESS": "",
         "AUTH_LOGIN_LIMIT_ACCOUNT": "",
+        "AUTH_REGISTER_LIMIT": "",
         **FAST_ARGON2,
         **(config or {}),
     }

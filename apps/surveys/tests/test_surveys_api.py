@@ -440,6 +440,26 @@ def test_a_browser_session_must_send_its_csrf_token_with_changes(api: Api) -> No
     assert closed.status_code == 200 and closed.get_json()["is_active"] is False
 
 
+def test_an_authorization_header_that_is_no_valid_token_does_not_skip_csrf(api: Api) -> None:
+    survey = api.survey()
+    browser = api.app.test_client()
+    page = browser.get("/auth/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    browser.post(
+        "/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token}
+    )
+    path = f"/api/v1/surveys/{survey['id']}"
+
+    for header in ("Basic YWxpY2U6eA==", "Bearer not-a-token", "Bearer"):
+        refused = browser.post(f"{path}/close", headers={"Authorization": header})
+        assert refused.status_code in (400, 401, 422), (header, refused.get_json())
+        assert browser.get(path).get_json()["is_active"] is True, header
+
+    valid = {"Authorization": f"Bearer {api.token('alice')}"}  # a valid token needs no CSRF
+    closed = browser.post(f"{path}/close", headers=valid)
+    assert closed.status_code == 200 and closed.get_json()["is_active"] is False
+
+
 # -- the document --------------------------------------------------------------------------
 
 

@@ -36,8 +36,10 @@ def test_config_from_the_environment() -> None:
             "JWT_SECRET_KEY": "j" * 64,
             "PROXIES": "1",
             "CORS_ORIGINS": "https://a.example, https://b.example",
+            "PUBLIC_URL": "https://surveys.example.org",
         }
     )
+    assert config["AUTH_PUBLIC_URL"] == "https://surveys.example.org"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/surveys"
     assert config["PLUGBOARD_REDIS_URL"] == "redis://cache:6379/1"
     assert config["PLUGBOARD_PROXIES"] == 1
@@ -326,3 +328,41 @@ def test_an_unsafe_or_wrong_environment_is_refused_in_one_line(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith(line)
+
+
+class _Outbox:
+    """A mail sender that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, message: Any) -> None:
+        self.sent.append(message)
+
+
+def test_password_reset_links_come_from_public_url(make_surveys_app: Any) -> None:
+    from flask_plugboard.plugins.auth import flush_mail, register_user, set_mail_sender
+    from pages_support import csrf
+
+    environ = {"PUBLIC_URL": "https://surveys.example.org", "SURVEYS_ENVIRONMENT": "production"}
+    sent: dict[str, list[Any]] = {}
+    for name, config in (("public", config_from_env(environ)), ("unset", {})):
+        app = make_surveys_app(**config)
+        outbox = _Outbox()
+        set_mail_sender(app, outbox)
+        if name == "public":  # the second app shares the first one's database
+            with app.app_context():
+                register_user("alice", "a quiet tram to Lisbon", email="alice@example.org")
+        client = app.test_client()
+        client.environ_base["HTTP_HOST"] = "evil.io"
+        token = csrf(client, "/auth/forgot")
+        page = client.post(
+            "/auth/forgot", data={"email": "alice@example.org", "csrf_token": token}
+        )
+        assert page.status_code == 200
+        assert flush_mail(app)
+        sent[name] = outbox.sent
+
+    assert sent["unset"] == []  # no link to the host the client named
+    [message] = sent["public"]
+    assert "https://surveys.example.org/auth/reset/" in message.get_content()

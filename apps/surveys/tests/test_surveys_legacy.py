@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -123,6 +124,94 @@ def test_login_gives_new_tokens_and_the_old_messages(client: FlaskClient) -> Non
     missing = client.post("/login", headers={"username": "alice"})
     assert missing.status_code == 400
     assert missing.get_json() == {"message": {"password": "This field cannot be blank"}}
+
+
+def _work(app: Flask, request: Any) -> tuple[list[str], int]:
+    """The SQL statements (text, no values) and commits of ``request()``, and its answer
+    kept aside: the database work a request costs."""
+    from flask_plugboard.db import get_db
+
+    statements: list[str] = []
+    commits: list[object] = []
+    with app.app_context():
+        engine = get_db(app).engine
+
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    def commit(conn: object) -> None:
+        commits.append(conn)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        request()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+        sa.event.remove(engine, "commit", commit)
+    return statements, len(commits)
+
+
+def test_login_costs_the_same_for_an_unknown_name_as_for_a_wrong_password(
+    app: Flask, client: FlaskClient
+) -> None:
+    legacy_register(client, "alice")
+
+    def login(name: str) -> Any:
+        def post() -> None:
+            answer = client.post("/login", headers={"username": name, "password": "not it at all"})
+            answers.append(message(answer))
+
+        return post
+
+    answers: list[str] = []
+    wrong = _work(app, login("alice"))
+    nobody = _work(app, login("zed"))
+
+    assert answers == ["Wrong credentials", "User zed doesn't exist"]
+    assert wrong == nobody and wrong[1] == 1
+
+
+def test_register_costs_the_same_for_a_taken_name_as_for_a_free_one(
+    app: Flask, client: FlaskClient
+) -> None:
+    legacy_register(client, "alice")
+    hashes: list[str] = []
+    passwords = app.extensions["auth.state"].passwords
+    hash_once = passwords.hash
+
+    def counted(password: str) -> str:
+        hashes.append(password)
+        return str(hash_once(password))
+
+    passwords.hash = counted  # type: ignore[method-assign]
+    def register(name: str) -> Any:
+        headers = {"username": name, "email": "carol@example.org", "password": PASSWORD}
+        return lambda: client.post("/register", headers=headers)
+
+    taken, _ = _work(app, register("alice"))
+    free, _ = _work(app, register("carol"))
+
+    assert len(hashes) == 2  # the taken name was hashed too, before the one lookup
+    assert taken[0] == free[0] and taken[0].startswith("SELECT")
+
+
+def test_registrations_are_limited_per_address_with_a_legacy_message(
+    make_surveys_app: Any,
+) -> None:
+    client = make_surveys_app(AUTH_REGISTER_LIMIT="2/minute").test_client()
+    legacy_register(client, "alice")
+    api = client.post("/auth/api/register", json={"username": "bob", "password": PASSWORD})
+    assert api.status_code == 201  # auth's own register draws on the same budget
+
+    refused = client.post(
+        "/register",
+        headers={"username": "carol", "email": "carol@example.org", "password": PASSWORD},
+    )
+
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert set(refused.get_json()) == {"message"}
+    assert message(refused).startswith("Too many requests: try again in ")
 
 
 # -- tokens ------------------------------------------------------------------------------

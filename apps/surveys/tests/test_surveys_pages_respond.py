@@ -4,6 +4,8 @@ without JavaScript, and every reason it shows no form."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import urllib.parse
 from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
@@ -396,6 +398,44 @@ def test_one_answer_per_respondent_asks_visitors_to_log_in(app: Flask) -> None:
     assert response.status_code == 403
     assert "log in to answer it" in text(response)
     assert stored(app, survey_id) == []
+
+
+def _link(html: str, label: str) -> str:
+    """The href of the link (or button) labelled ``label``, unescaped."""
+    match = re.search(r'<a [^>]*href="([^"]+)"[^>]*>' + re.escape(label) + "</a>", html)
+    assert match, f"no link {label!r}"
+    return match.group(1).replace("&amp;", "&")
+
+
+def test_a_new_respondent_registers_and_comes_back_to_the_survey(app: Flask) -> None:
+    survey_id, names = make_survey(app, one_per_respondent=True)
+    visitor = app.test_client()
+    here = f"/s/{survey_id}"
+
+    from_survey = _link(text(visitor.get(here)), "Create an account")
+    login_page = text(visitor.get(_link(text(visitor.get(here)), "Log in to answer")))
+    from_login = _link(login_page, "Create an account")
+    for link in (from_survey, from_login):
+        assert urllib.parse.urlsplit(link).path == "/auth/register"
+        assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["next"] == [here]
+
+    form = text(visitor.get(from_survey))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token and f'name="next" value="{here}"' in form
+    registered = visitor.post(
+        from_survey,
+        data={
+            "username": "nina",
+            "email": "nina@example.org",
+            "password": "a quiet tram to Lisbon",
+            "confirm": "a quiet tram to Lisbon",
+            "next": here,
+            "csrf_token": token.group(1),
+        },
+    )
+
+    assert registered.status_code == 303 and registered.headers["Location"] == here
+    assert send(visitor, survey_id, good_form(names)).status_code == 303
 
 
 def test_one_answer_per_respondent_takes_one_from_each_user(app: Flask) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from flask_plugboard.plugins.auth import (
     CSRFError,
     User,
+    authenticated_by_bearer_token,
     check_csrf,
     current_user,
     has_browser_session,
@@ -116,14 +117,15 @@ def refusals(view: F) -> F:
 def session_csrf(view: F) -> F:
     """Refuse a change made with a browser's session cookie alone unless it carries the
     session's CSRF token (``X-CSRF-Token``): another page of the site could otherwise
-    make the browser send it. Requests with a token in ``Authorization`` need none."""
+    make the browser send it. A request a valid bearer token authenticated needs none;
+    any other ``Authorization`` header (``Basic ...``, a bad token) changes nothing."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if (
             request.method not in _SAFE_METHODS
-            and "Authorization" not in request.headers
             and has_browser_session()
+            and not authenticated_by_bearer_token()
         ):
             try:
                 check_csrf()

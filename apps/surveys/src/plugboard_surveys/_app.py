@@ -17,6 +17,8 @@ Environment (all optional for development; see the README for production):
 - ``SURVEYS_ENVIRONMENT``: ``production`` (default) or ``development`` (sets
   ``AUTH_ENVIRONMENT`` and ``PLUGBOARD_ENVIRONMENT``).
 - ``PROXIES``: how many reverse proxies stand in front (ProxyFix); default 0.
+- ``PUBLIC_URL``: the site's address as users reach it (``https://surveys.example.org``),
+  for the links of password-reset e-mails (``AUTH_PUBLIC_URL``).
 - ``CORS_ORIGINS``: comma-separated origins of the web clients allowed to call the API.
 - ``INSTANCE_PATH``: the instance folder.
 - Any other setting as ``FLASK_<NAME>`` (``FLASK_RATELIMIT_DEFAULT=100/minute``).
@@ -104,6 +106,9 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
                 "of the app, a whole number such as 1"
             )
         config["PLUGBOARD_PROXIES"] = int(proxies)
+    if environ.get("PUBLIC_URL", "").strip():
+        # Password-reset links are built from it (auth refuses the client's Host header).
+        config["AUTH_PUBLIC_URL"] = environ["PUBLIC_URL"].strip()
     origins = [o.strip() for o in environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
     if origins:
         config["CORS_ORIGINS"] = origins

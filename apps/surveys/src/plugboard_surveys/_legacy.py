@@ -48,6 +48,7 @@ from flask_plugboard.plugins.auth import (
     is_admin,
     issue_tokens,
     new_access_token,
+    register_limits,
     register_user,
     revoke_token,
 )
@@ -262,17 +263,17 @@ def register() -> Response:
             check(value)
         except AuthError as exc:
             raise _bad(field, str(exc)) from None
-    if find_user(username) is not None:
-        return _message(f"User {username} already exists")
-    if find_user(email) is not None:
-        return _message(f"User with email {email} already exists")
     if not current_app.config.get("AUTH_REGISTRATION", True):
         return _message("Registration is closed: ask an administrator for an account", 403)
     try:
+        # register_user does the same work for a taken name as for a free one (it hashes
+        # first); which name is taken is asked only afterwards, as the answer needs it.
         user = register_user(username, password, email=email)
     except PasswordPolicyError as exc:
         raise _bad("password", str(exc)) from None
-    except DuplicateUserError:  # taken at the same moment by another request
+    except DuplicateUserError:
+        if find_user(username) is None and find_user(email) is not None:
+            return _message(f"User with email {email} already exists")
         return _message(f"User {username} already exists")
     return _with_tokens(f"User {user.username} was created", issue_tokens(user))
 
@@ -283,10 +284,12 @@ def login() -> Response:
     password = request.headers.get("password") or ""
     if not password:
         raise _missing("password")
-    if find_user(username) is None:
-        return _message(f"User {username} doesn't exist")
+    # The credentials first, whoever is named: an unknown name costs the same as a wrong
+    # password (check_credentials); the old answers tell them apart only afterwards.
     user = check_credentials(username, password)
     if user is None:
+        if find_user(username) is None:
+            return _message(f"User {username} doesn't exist")
         return _message("Wrong credentials")
     return _with_tokens(f"Logged in as {user.username}", issue_tokens(user))
 
@@ -526,8 +529,10 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
     reply_view: Callable[[], Response] = add_reply
     if submit_limit:
         reply_view = limit(submit_limit, shared="surveys_submit")(_own(add_reply))
+    # Draws on auth's registration budget: its pages and JSON register count with it.
+    register_view = register_limits(auth.register_limit)(_own(register))
     rules: list[tuple[str, str, Callable[..., Response], list[str]]] = [
-        ("/register", "register", register, ["POST"]),
+        ("/register", "register", register_view, ["POST"]),
         ("/login", "login", _login_limits(auth)(_own(login)), ["POST"]),
         ("/logout/access", "logout_access", logout_access, ["POST"]),
         ("/logout/refresh", "logout_refresh", logout_refresh, ["POST"]),
@@ -543,4 +548,21 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
     ]
     for rule, endpoint, view, methods in rules:
         legacy.add_url_rule(rule, endpoint, view, methods=methods)
+    legacy.after_request(_legacy_limit_body)
     bp.register_blueprint(legacy)
+
+
+def _legacy_limit_body(response: Response) -> Response:
+    """A rate limit's refusal (429, or 503 while its storage is down) in the old shape,
+    ``{"message": ...}``: the old clients show ``message`` and know no ``error``."""
+    if response.status_code not in (429, 503) or not response.is_json:
+        return response
+    body = response.get_json(silent=True)
+    if not isinstance(body, dict) or "scope" not in body or "message" in body:
+        return response  # not ratelimit's answer
+    if response.status_code == 429:
+        text = f"Too many requests: try again in {body.get('retry_after', 60)} seconds"
+    else:
+        text = "The rate limit cannot be checked right now: try again in a moment"
+    response.set_data(json.dumps({"message": text}))
+    return response

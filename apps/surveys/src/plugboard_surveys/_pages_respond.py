@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from flask_plugboard.db import session
@@ -123,6 +123,12 @@ def _page(
         labels={f.name: f.label for f in fields},
         first_error=next(iter(ordered), None),
         login_url=url_for("auth.login", next=here),
+        # A new respondent comes back here after registering, as after logging in.
+        register_url=(
+            url_for("auth.register", next=here)
+            if "auth.register" in current_app.view_functions
+            else None
+        ),
     )
 
 

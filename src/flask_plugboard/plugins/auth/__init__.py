@@ -13,7 +13,9 @@ See ``docs/batteries/auth.md`` for the pages, endpoints, settings and commands.
 
 from __future__ import annotations
 
+from ._abuse import register_limits
 from ._aliases import add_alias, aliases_of, remove_alias
+from ._bearer import authenticated_by_bearer_token
 from ._csrf import CSRFError, check_csrf, csrf_field, csrf_protect, csrf_token
 from ._errors import AuthError, DuplicateUserError, PasswordPolicyError, UnknownUserError
 from ._identity import add_identity_source, current_user, login_required, roles_required, user_for
@@ -24,7 +26,7 @@ from ._passwords import Passwords, Verdict
 from ._plugin import Auth
 from ._policy import PasswordPolicy
 from ._prune import prune
-from ._reset import InvalidResetLinkError, request_password_reset, reset_password
+from ._reset import InvalidResetLinkError, flush_mail, request_password_reset, reset_password
 from ._secret_key import check_secret_key
 from ._service import (
     activate,
@@ -84,6 +86,7 @@ __all__ = [
     "add_role",
     "add_token_decoder",
     "aliases_of",
+    "authenticated_by_bearer_token",
     "check_credentials",
     "check_csrf",
     "check_secret_key",
@@ -94,6 +97,7 @@ __all__ = [
     "deactivate",
     "delete_user",
     "find_user",
+    "flush_mail",
     "has_browser_session",
     "import_user",
     "is_admin",
@@ -106,6 +110,7 @@ __all__ = [
     "login_required",
     "prune",
     "refresh_tokens",
+    "register_limits",
     "register_user",
     "remove_alias",
     "remove_role",

@@ -1,4 +1,5 @@
-"""Limits on login attempts, per client address and per account, through ratelimit.
+"""Limits on login attempts, per client address and per account, and on registrations
+per client address, through ratelimit.
 
 When the ratelimit plugin runs on the app, the login page and the JSON login count every
 attempt twice: once by the client's address and once by the account tried (whatever
@@ -31,6 +32,7 @@ __all__ = [
     "body_cut_short",
     "cap_body",
     "login_limits",
+    "register_limits",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -151,3 +153,17 @@ def login_limits(per_address: str, per_account: str) -> Callable[[F], F]:
         return view
 
     return decorate
+
+
+#: The name the registration limit is counted under, by every registering view (auth's
+#: page and JSON endpoint, and any app's own, such as a legacy API's): one budget.
+REGISTER_SCOPE = "auth_register_address"
+
+
+def register_limits(per_address: str) -> Callable[[F], F]:
+    """Decorate a view that registers accounts with AUTH_REGISTER_LIMIT, per client
+    address (POST requests only; an empty limit is skipped). Every view so decorated
+    draws on one budget per address, and fails closed like the login limits."""
+    if not per_address.strip():
+        return lambda view: view
+    return limit(per_address, key=address_key, shared=REGISTER_SCOPE, login=True)

@@ -3,7 +3,7 @@
 All under the plugin's blueprint (``/auth`` by default), endpoints ``auth.api_<name>``:
 
 - ``POST /api/register`` ``{"username", "password", "email"?}``: 201 ``{"user"}``; 400,
-  403 (AUTH_REGISTRATION off), 409 (taken).
+  403 (AUTH_REGISTRATION off), 409 (taken); 429 from AUTH_REGISTER_LIMIT (ratelimit).
 - ``POST /api/login`` ``{"username" (or e-mail address), "password"}``: 200 with
   ``access_token``, ``refresh_token``, ``token_type``, ``expires_in``,
   ``refresh_expires_in`` and ``user``; 401; 429 from the login limits (ratelimit).
@@ -41,7 +41,7 @@ from flask_jwt_extended import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ._abuse import MAX_BODY, body_cut_short, cap_body, login_limits
+from ._abuse import MAX_BODY, body_cut_short, cap_body, login_limits, register_limits
 from ._errors import AuthError, DuplicateUserError, PasswordPolicyError
 from ._identity import REQUIREMENT_ATTR, AuthRequirement
 from ._models import User
@@ -281,7 +281,8 @@ def add_api(bp: Blueprint, settings: AuthSettings) -> None:
         return jsonify(user=user_json(get_current_user()))
 
     limited = login_limits(settings.login_limit_address, settings.login_limit_account)
-    bp.add_url_rule("/api/register", "api_register", register, methods=["POST"])
+    registering = register_limits(settings.register_limit)
+    bp.add_url_rule("/api/register", "api_register", registering(register), methods=["POST"])
     bp.add_url_rule("/api/login", "api_login", limited(login), methods=["POST"])
     bp.add_url_rule("/api/refresh", "api_refresh", refresh, methods=["POST"])
     bp.add_url_rule("/api/logout/access", "api_logout_access", logout_access, methods=["POST"])

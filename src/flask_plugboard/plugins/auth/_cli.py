@@ -61,11 +61,21 @@ def _password_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @auth_group.command("create-admin")
-@click.option("--username", prompt=True, help="Username of the administrator.")
+@click.argument("name", required=False, metavar="[USERNAME]")
+@click.option("--username", default=None, help="Username of the administrator (or USERNAME).")
 @click.option("--email", default=None, help="E-mail address (optional).")
 @_password_option
-def create_admin_command(username: str, email: str | None, password_stdin: bool) -> None:
-    """Create an administrator: a user with the AUTH_ADMIN_ROLE role."""
+def create_admin_command(
+    name: str | None, username: str | None, email: str | None, password_stdin: bool
+) -> None:
+    """Create an administrator USERNAME: a user with the AUTH_ADMIN_ROLE role."""
+    if name is not None and username is not None and name != username:
+        raise click.UsageError(
+            f"two usernames given, {name!r} and --username {username!r}: give one"
+        )
+    username = name if name is not None else username
+    if username is None:
+        username = str(click.prompt("Username"))
     role = get_auth_state().settings.admin_role
     with _as_click_errors():
         password = _read_password(password_stdin)
@@ -134,7 +144,7 @@ def logout_everywhere_command(username: str) -> None:
 
 @auth_group.command("prune")
 def prune_command() -> None:
-    """Delete expired sessions, reset links and token records (run it daily)."""
+    """Delete expired sessions, reset links, token records and login failures (daily)."""
     with _as_click_errors():
         counts = prune()
     click.echo("deleted " + ", ".join(f"{n} {what}" for what, n in counts.items()))

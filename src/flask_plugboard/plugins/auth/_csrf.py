@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Flask, jsonify, make_response, render_template, request, session
+from flask import Flask, current_app, jsonify, make_response, render_template, request, session
 from flask.typing import ResponseReturnValue
 from jinja2 import TemplateNotFound
 from markupsafe import Markup
@@ -86,6 +86,14 @@ def check_csrf() -> None:
     expected = session.get(SESSION_KEY)
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
     if not isinstance(expected, str) or not expected:
+        if not request.is_secure and current_app.config.get("SESSION_COOKIE_SECURE"):
+            # Browsers keep a Secure cookie only for https: over http every form expires.
+            raise CSRFError(
+                "This site needs HTTPS: its session cookie is only sent over https "
+                "(SESSION_COOKIE_SECURE), and this page came over plain http, so no form "
+                "can be sent. Open it with https://. Behind a proxy that speaks HTTPS, "
+                "the app must trust the proxy's X-Forwarded-Proto (PLUGBOARD_PROXIES)."
+            )
         raise CSRFError(
             "This browser's session has no security token (cookies are off, or the "
             f"session ended): turn cookies on for this site, {_RELOAD}."

@@ -12,8 +12,9 @@ AUTH_MAIL_URL says how, checked at start-up:
 Write ``@``, ``:`` or ``/`` in the user or password percent-encoded (``%40``...). The
 password never appears in messages or reprs: :func:`redact_mail_url` hides it.
 
-Mail is sent during the request. An app that wants a queue, an HTTP mail API or a test
-inbox gives auth its own :class:`MailSender` with :func:`set_mail_sender`.
+Mail is sent by the mail thread (see _outbox), never during the request. An app that
+wants an HTTP mail API or a test inbox gives auth its own :class:`MailSender` with
+:func:`set_mail_sender`.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from flask_plugboard.db import plugin_metadata
 __all__ = [
     "AuthSession",
     "Base",
+    "LoginFailure",
     "RefreshToken",
     "ResetToken",
     "RevokedToken",
@@ -122,14 +123,13 @@ class User(Base):
     # When the password last changed: sessions and tokens issued before it can be
     # refused (the browser-session and token parts of auth read it).
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    last_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Carried by every token as the "ver" claim: raising it (log out everywhere, new
     # password, deactivation) makes every token issued before it useless at once.
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+    # Loaded when first used, not with the user: a login that fails must read no more
+    # for an existing account than for a name nobody has (see _failures).
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="select")
 
     @property
     def role_names(self) -> frozenset[str]:
@@ -141,6 +141,25 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"
+
+
+class LoginFailure(Base):
+    """Failed logins of one login name (an account's username, or a name nobody has).
+
+    Keyed by the normalised name, not the user: a wrong password for an account and any
+    password for an unknown name write the same row, so both cost the same (the time of a
+    refusal must not tell which accounts exist).
+    """
+
+    __tablename__ = "auth_login_failure"
+
+    key: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<LoginFailure {self.key!r} {self.failures}>"
 
 
 def _user_fk() -> sa.ForeignKey:

@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from flask_plugboard.errors import SettingsError
 
-from ._abuse import cap_body, login_limits
+from ._abuse import cap_body, login_limits, register_limits
 from ._api import token_places
 from ._csrf import csrf_protect
 from ._errors import AuthError, PasswordPolicyError
@@ -64,7 +64,10 @@ def add_pages(bp: Blueprint, settings: AuthSettings) -> None:
     limited = login_limits(settings.login_limit_address, settings.login_limit_account)
     methods = ["GET", "POST"]
     if settings.registration:
-        bp.add_url_rule("/register", "register", csrf_protect(register), methods=methods)
+        registering = register_limits(settings.register_limit)
+        bp.add_url_rule(
+            "/register", "register", registering(csrf_protect(register)), methods=methods
+        )
     bp.add_url_rule("/login", "login", limited(csrf_protect(login)), methods=methods)
     bp.add_url_rule("/logout", "logout", csrf_protect(logout), methods=methods)
     bp.add_url_rule(

@@ -5,27 +5,30 @@ account). It works once, for AUTH_RESET_MAX_AGE seconds, and dies early when the
 changes by any means. Using it sets the new password, which ends every session and token
 of the user (:func:`~._service.set_password`).
 
-Whoever asks gets the same answer whether or not the address has an account; only the
-log tells (a failed send is logged as an error, with the reason). The mail is sent
-during the request, so an address with an account answers a little later: an app that
-minds gives auth a queueing sender (:func:`~._mail.set_mail_sender`).
+Whoever asks gets the same answer whether or not the address has an account, after the
+same work: the request only queues a job (see _outbox); the mail thread finds the
+account, issues the token and sends the mail. Only the log tells (a failed send is
+logged as an error, with the reason).
 
-The link's host comes from SERVER_NAME when set, else from the request's Host header,
-which the client chooses: outside development, auth refuses to send a link unless
-SERVER_NAME or TRUSTED_HOSTS pins the host (no link to another site with a live token).
+The link is built from AUTH_PUBLIC_URL when set, else from SERVER_NAME, else from the
+request's host, which the client chooses: outside development, auth refuses to send a
+link unless AUTH_PUBLIC_URL, SERVER_NAME or TRUSTED_HOSTS pins the host (no link to
+another site with a live token).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import logging
 import secrets
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 from flask_plugboard.db import session
 
@@ -34,10 +37,12 @@ from ._mail import MailError, send_mail
 from ._models import ResetToken, User, utcnow
 from ._secret_key import is_development
 from ._service import find_user, set_password
+from ._settings import AuthSettings
 from ._state import get_auth_state
 
 __all__ = [
     "InvalidResetLinkError",
+    "flush_mail",
     "issue_reset_token",
     "request_password_reset",
     "reset_password",
@@ -156,11 +161,6 @@ def _duration(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _host_is_pinned() -> bool:
-    config = current_app.config
-    return bool(config.get("SERVER_NAME") or config.get("TRUSTED_HOSTS"))
-
-
 def reset_mail_body(user: User, link: str, expires_at: dt.datetime, max_age: int) -> str:
     """The text of the reset e-mail."""
     return (
@@ -175,25 +175,81 @@ def reset_mail_body(user: User, link: str, expires_at: dt.datetime, max_age: int
 
 
 def request_password_reset(address: str) -> None:
-    """Send a reset link to ``address`` when an active account has it; else do nothing.
+    """Queue a reset link for ``address``: the mail thread sends it when an active
+    account has the address, else does nothing.
 
-    Never says which: a failure to send is logged, not raised.
+    The request does the same work either way (it queues one job) and never learns
+    which; failures to send are logged, not raised. :func:`flush_mail` waits for the
+    queue.
     """
+    state = get_auth_state()
+    base = _link_base(state.settings)
+    job = functools.partial(_send_reset, address if isinstance(address, str) else "", base)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not state.outbox.put(app, job):
+        logger.error(
+            "a password-reset e-mail was dropped: the mail queue is full "
+            "(AUTH_MAIL_QUEUE_SIZE = %d); is the mail server slow or down?",
+            state.settings.mail_queue_size,
+        )
+
+
+def flush_mail(app: Flask | None = None, timeout: float = 10.0) -> bool:
+    """Wait up to ``timeout`` seconds until the mail queued by ``app`` (default: the
+    current app) in this process is sent or given up; True when the queue is empty.
+
+    For tests and for scripts that queue mail and then exit.
+    """
+    return get_auth_state(app).outbox.flush(timeout)
+
+
+def _link_base(settings: AuthSettings) -> str | None:
+    """Where the link will point: AUTH_PUBLIC_URL; else "" for SERVER_NAME (the app
+    builds it); else this request's root when its host is trusted; else None (no link).
+
+    The request's root is read here, while there is a request: the mail thread has none.
+    """
+    if settings.public_url:
+        return settings.public_url
+    config = current_app.config
+    if config.get("SERVER_NAME"):
+        return ""
+    trusted = bool(config.get("TRUSTED_HOSTS")) or is_development(
+        current_app, settings.environment
+    )
+    if trusted and has_request_context():
+        return request.url_root  # TRUSTED_HOSTS refuses (400) any other host
+    return None
+
+
+def _reset_link(token: str, base: str) -> str:
+    if not base:
+        return url_for("auth.reset", token=token, _external=True)
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+    )
+    return adapter.build("auth.reset", {"token": token}, force_external=True)
+
+
+def _send_reset(address: str, base: str | None) -> None:
+    """In the mail thread: issue a token and send the link, when the address has an
+    active account."""
     settings = get_auth_state().settings
     user = find_user(address) if "@" in address else None
     if user is None or not user.is_active or not user.email:
         logger.info("password reset asked for an address without an active account")
         return
-    if not (is_development(current_app, settings.environment) or _host_is_pinned()):
+    if base is None:
         logger.error(
             "not sending a password-reset e-mail to user %r: the link would name the host "
-            "the client sent (Host header); set SERVER_NAME to this site's host name, or "
-            "TRUSTED_HOSTS",
+            "the client sent (Host header); set AUTH_PUBLIC_URL to this site's address "
+            "(PUBLIC_URL for the survey service), or SERVER_NAME, or TRUSTED_HOSTS",
             user.username,
         )
         return
     token = issue_reset_token(user)
-    link = url_for("auth.reset", token=token, _external=True)
+    link = _reset_link(token, base)
     expires_at = utcnow() + dt.timedelta(seconds=settings.reset_max_age)
     body = reset_mail_body(user, link, expires_at, settings.reset_max_age)
     try:

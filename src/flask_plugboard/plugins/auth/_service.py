@@ -7,7 +7,6 @@ on error, rolled back, so a failed call never leaves a half-written user.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from flask_plugboard.db import session
 
 from ._errors import AuthError, DuplicateUserError, UnknownUserError
+from ._failures import clear_failures, failure_key, is_locked, record_failure
 from ._models import (
     AuthSession,
     RefreshToken,
@@ -28,6 +28,7 @@ from ._models import (
     normalise,
     utcnow,
 )
+from ._passwords import Verdict
 from ._state import get_auth_state
 
 __all__ = [
@@ -75,20 +76,30 @@ def register_user(
     email = _checked_email(email)
     state.policy.check(password, username=username, email=email)
     db = session()
-    if db.scalars(sa.select(User.id).where(User.username_key == normalise(username))).first():
+    username_key = normalise(username)
+    email_key = normalise(email) if email else None
+    # Hashed before the lookup, and one lookup for both names: a taken name costs the
+    # same work as a free one (only the answer differs, as it must).
+    password_hash = state.passwords.hash(password)
+    taken = db.execute(
+        sa.select(User.username_key, User.email_key).where(
+            sa.or_(User.username_key == username_key, User.email_key == (email_key or ""))
+        )
+    ).all()
+    if any(row.username_key == username_key for row in taken):
         raise DuplicateUserError(
             f"the username {username!r} is taken (ignoring case): choose another"
         )
-    if email and db.scalars(sa.select(User.id).where(User.email_key == normalise(email))).first():
+    if taken:
         raise DuplicateUserError(
             f"the e-mail address {email!r} belongs to another user (ignoring case)"
         )
     user = User(
         username=username,
-        username_key=normalise(username),
+        username_key=username_key,
         email=email,
-        email_key=normalise(email) if email else None,
-        password_hash=state.passwords.hash(password),
+        email_key=email_key,
+        password_hash=password_hash,
         roles=[],
     )
     with _transaction(db):
@@ -183,26 +194,35 @@ def check_credentials(username_or_email: str, password: str) -> User | None:
     ):
         return None
     user = _login_user(username_or_email)
+    db = session()
+    now = utcnow()
+    key = failure_key(user, username_or_email if isinstance(username_or_email, str) else "")
+    settings = state.settings
+    # Whether the name exists or not, the same statements run in the same order: the
+    # failure row is read, one argon2 verification is made, the failure is written.
+    if is_locked(db, key, now):
+        # Not checked, but as slow as a check (a locked unknown name answers alike).
+        state.passwords.dummy_verify(password)
+        return None
     if user is None:
         state.passwords.dummy_verify(password)
-        return None
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        # Not checked, but as slow as a check: a fast answer would tell that the account
-        # exists (unknown names are never locked).
-        state.passwords.dummy_verify(password)
-        return None
-    verdict = state.passwords.verify(user.password_hash, password)
-    db = session()
-    if not verdict.ok:
-        _record_failure(db, user, now)
+        verdict = Verdict(ok=False)
+    else:
+        verdict = state.passwords.verify(user.password_hash, password)
+    if user is None or not verdict.ok:
+        record_failure(
+            db,
+            key,
+            now,
+            settings.lockout_attempts,
+            settings.lockout_window,
+            settings.lockout_seconds,
+        )
         return None
     if not user.is_active:
         return None
     with _transaction(db):
-        user.failed_logins = 0
-        user.last_failed_at = None
-        user.locked_until = None
+        clear_failures(db, key)
         user.last_login_at = now
         if verdict.needs_rehash:
             # Same password, new hash: password_changed_at stays, sessions stay valid.
@@ -216,8 +236,10 @@ def _login_user(username_or_email: str) -> User | None:
     the "carol-2" an import renamed, "Carol" as "Carol"."""
     user = find_user(username_or_email)
     name = username_or_email.strip() if isinstance(username_or_email, str) else ""
-    if not name or "@" in name or (user is not None and user.username == name):
+    if not name or "@" in name:
         return user
+    # Looked up for every name, the user's own included, so that a known and an unknown
+    # name run the same statements (see check_credentials).
     owner = (
         session()
         .scalars(
@@ -227,36 +249,9 @@ def _login_user(username_or_email: str) -> User | None:
         )
         .one_or_none()
     )
+    if user is not None and user.username == name:
+        return user
     return owner or user
-
-
-def _record_failure(db: Session, user: User, now: dt.datetime) -> None:
-    """Count one failed login in the database (atomic, so workers count together)."""
-    settings = get_auth_state().settings
-    window_start = now - dt.timedelta(seconds=settings.lockout_window)
-    stale = sa.or_(User.last_failed_at.is_(None), User.last_failed_at < window_start)
-    with _transaction(db):
-        count = db.execute(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(
-                failed_logins=sa.case((stale, 1), else_=User.failed_logins + 1),
-                last_failed_at=now,
-            )
-            .returning(User.failed_logins),
-            execution_options={"synchronize_session": False},
-        ).scalar_one()
-        if settings.lockout_attempts and count >= settings.lockout_attempts:
-            db.execute(
-                sa.update(User)
-                .where(User.id == user.id)
-                .values(
-                    failed_logins=0,
-                    locked_until=now + dt.timedelta(seconds=settings.lockout_seconds),
-                ),
-                execution_options={"synchronize_session": False},
-            )
-    db.expire(user)
 
 
 def set_password(user: User | str, password: str) -> User:
@@ -273,8 +268,7 @@ def set_password(user: User | str, password: str) -> User:
     with _transaction(db):
         target.password_hash = state.passwords.hash(password)
         target.password_changed_at = utcnow()
-        target.failed_logins = 0
-        target.locked_until = None
+        clear_failures(db, target.username_key)
         _end_everything(db, target)
     return target
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Literal
+from urllib.parse import urlsplit
 
 from flask_plugboard import setting
 
@@ -79,6 +80,12 @@ class AuthSettings:
         "10/minute;60/hour",
         doc="With the ratelimit plugin: login attempts allowed per account (the username "
         "or e-mail address tried), from any address (fail closed). Empty: no such limit.",
+    )
+    register_limit: str = setting(
+        "5/minute;20/hour",
+        doc="With the ratelimit plugin: registrations allowed per client address, on the "
+        "register page and the JSON register (fail closed; each one hashes a password "
+        "with AUTH_ARGON2_MEMORY_COST). Empty: no such limit.",
     )
     # -- browser sessions and pages --
     pages: bool = setting(
@@ -170,6 +177,20 @@ class AuthSettings:
     mail_sender: str = setting(
         "noreply@localhost", doc="The From address of the e-mails auth sends."
     )
+    mail_queue_size: int = setting(
+        100,
+        min=1,
+        doc="Most e-mails waiting to be sent by the process's mail thread; past it new "
+        "ones are dropped (and logged). The queue is in memory: mail still queued when "
+        "the process ends is lost.",
+    )
+    public_url: str | None = setting(
+        None,
+        doc="The site's address as its users reach it, such as 'https://surveys.example.org' "
+        "(with a path when it is served under one): password-reset links are built from "
+        "it, never from the request's Host header. Unset: SERVER_NAME, else the request's "
+        "host when TRUSTED_HOSTS checks it (or in development).",
+    )
 
     def __post_init__(self) -> None:
         if self.argon2_memory_cost < 8 * self.argon2_parallelism:
@@ -196,6 +217,8 @@ class AuthSettings:
                 f"AUTH_JWT_KEY_ID = {self.jwt_key_id!r} is not a key id of AUTH_JWT_KEYS "
                 f"(which has {sorted(self.jwt_keys)!r})"
             )
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", check_public_url(self.public_url))
         from ._mail import parse_mail_url  # here: _mail needs this module loaded
 
         parse_mail_url(self.mail_url)  # raises ValueError naming the key and the forms
@@ -204,3 +227,20 @@ class AuthSettings:
                 f"AUTH_SECRET_KEY_FILE = {self.secret_key_file!r}: expected a plain file "
                 "name (it is kept in the instance folder)"
             )
+
+
+def check_public_url(url: str) -> str:
+    """AUTH_PUBLIC_URL without its trailing slash; ``ValueError`` naming what is wrong."""
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            f"AUTH_PUBLIC_URL = {url!r}: expected the site's address, http(s)://host[:port]"
+            "[/path] (like 'https://surveys.example.org'), without user, query or fragment"
+        )
+    return url.strip().rstrip("/")

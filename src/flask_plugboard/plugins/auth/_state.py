@@ -9,6 +9,7 @@ from flask import Flask, Request, current_app
 
 from ._errors import AuthError
 from ._models import User
+from ._outbox import Outbox
 from ._passwords import Passwords
 from ._policy import PasswordPolicy
 from ._settings import AuthSettings
@@ -27,6 +28,7 @@ class AuthState:
     settings: AuthSettings
     passwords: Passwords
     policy: PasswordPolicy
+    outbox: Outbox
     sources: list[IdentitySource] = dataclasses.field(default_factory=list)
 
     @classmethod
@@ -42,6 +44,7 @@ class AuthState:
                 settings.password_reject_common,
                 settings.password_rejected,
             ),
+            outbox=Outbox(settings.mail_queue_size),
         )
 
 

@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "c8e2f3a4b5d6"
-down_revision: str | Sequence[str] | None = "1c2a59d96d05"
+down_revision: str | Sequence[str] | None = "b7d1e2f3a4c5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
