@@ -517,6 +517,39 @@ def test_getsurveystats_errors(client: FlaskClient) -> None:
     assert bad.status_code == 400
 
 
+#: Each endpoint taking an id header, the header, and what it answers for no such id.
+ID_ENDPOINTS = [
+    ("GET", "/getsurveyquestions", "idSurvey", "Survey doesn't exist"),
+    ("GET", "/getsurveystats", "id", "Survey {id} doesn't exist"),
+    ("POST", "/addquestion", "idSurvey", "Survey doesn't exist"),
+    ("POST", "/addreply", "idQuestion", "Question doesn't exist"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "header", "unknown"), ID_ENDPOINTS)
+@pytest.mark.parametrize("value", ["\u00b2", "\u00b9\u00b2", "\u0967\u0968", "-1", "1.0"])
+def test_an_id_in_other_digits_than_0_to_9_is_a_400_naming_it(
+    client: FlaskClient, method: str, path: str, header: str, unknown: str, value: str
+) -> None:
+    access = legacy_register(client)["access_token"]
+    headers = bearer(access, **{header: value, "content": "Why?", "type": "text"})
+    response = client.open(path, method=method, headers=headers, json={"reply": "x"})
+    assert response.status_code == 400
+    assert list(response.get_json()["message"]) == [header]
+    assert "digits 0-9" in response.get_json()["message"][header]
+
+
+@pytest.mark.parametrize(("method", "path", "header", "unknown"), ID_ENDPOINTS)
+@pytest.mark.parametrize("value", ["2147483648", "0", "999999999999999999"])
+def test_an_id_past_the_databases_integers_is_answered_as_unknown(
+    client: FlaskClient, method: str, path: str, header: str, unknown: str, value: str
+) -> None:
+    access = legacy_register(client)["access_token"]
+    headers = bearer(access, **{header: value, "content": "Why?", "type": "text"})
+    response = client.open(path, method=method, headers=headers, json={"reply": "x"})
+    assert (response.status_code, message(response)) == (200, unknown.format(id=value))
+
+
 # -- users ---------------------------------------------------------------------------------
 
 

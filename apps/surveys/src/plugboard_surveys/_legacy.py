@@ -114,9 +114,11 @@ def _header(name: str) -> str:
 
 
 def _id(name: str) -> int:
+    """An id header: ASCII digits (``str.isdigit`` also takes ``²`` and other scripts'
+    digits). One past the database's range names nothing, which the service answers."""
     value = _header(name)
-    if not value.isdigit() or len(value) > 18:
-        raise _bad(name, f"must be a whole number, not {value!r}")
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise _bad(name, f"must be a whole number in the digits 0-9, not {value!r}")
     return int(value)
 
 
