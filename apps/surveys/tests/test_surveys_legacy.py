@@ -303,6 +303,81 @@ def test_addsurvey_takes_questions_as_python_literals_from_a_form(client: FlaskC
     ]
 
 
+@pytest.mark.parametrize(
+    ("literal", "why"),
+    [
+        ("{1,2}", "a set is not a JSON value"),
+        ("1j", "a complex number is not a JSON value"),
+        ("b'x'", "bytes is not a JSON value"),
+        ("{(1,2):3}", "an object's key is a tuple: JSON keys are text"),
+    ],
+)
+def test_addsurvey_refuses_python_literals_that_are_no_json(
+    client: FlaskClient, literal: str, why: str
+) -> None:
+    access = legacy_register(client)["access_token"]
+    form = {"questions": "{'content': 'c', 'type': 'text', 'replyContent': " + literal + "}"}
+    response = client.post("/addsurvey", headers=bearer(access, name="Odd", duedate=DUE), data=form)
+    assert response.status_code == 400
+    assert why in response.get_json()["message"]["questions"]
+    assert message(client.get("/getsurveys", headers=bearer(access))) == "User alice has no surveys"
+
+
+def test_addsurvey_keeps_a_tuple_literal_as_a_json_array(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    form = {"questions": "{'content': 'c', 'type': 'radio', 'replyContent': ('a', 'b')}"}
+    response = client.post(
+        "/addsurvey", headers=bearer(access, name="T", duedate=DUE, isactive="True"), data=form
+    )
+    assert message(response) == "Survey T was created"
+    survey_id = _surveys(client, access)[0]["id"]
+    shown = client.get("/getsurveyquestions", headers={"idSurvey": str(survey_id)}).get_json()
+    assert shown["questions"][0]["replyContent"] == ["a", "b"]
+
+
+DEEP_JSON = "[" * 50_000 + "]" * 50_000
+
+
+@pytest.mark.parametrize("path", ["/addreply", "/addsurvey", "/addquestion"])
+def test_json_nested_50000_levels_deep_is_a_400_naming_it(client: FlaskClient, path: str) -> None:
+    access = legacy_register(client)["access_token"]
+    headers = bearer(
+        access, idQuestion="1", idSurvey="1", name="n", duedate=DUE, content="c", type="text"
+    )
+    response = client.post(path, headers=headers, data=DEEP_JSON, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested deeper than 64 levels" in message(response)
+
+
+def test_a_form_of_questions_nested_3000_levels_deep_is_a_400_naming_it(
+    client: FlaskClient,
+) -> None:
+    access = legacy_register(client)["access_token"]
+    form = {"questions": "[" * 3000 + "]" * 3000}
+    response = client.post("/addsurvey", headers=bearer(access, name="n", duedate=DUE), data=form)
+    assert response.status_code == 400
+    assert response.get_json()["message"] == {
+        "questions": "arrays and objects are nested deeper than 64 levels"
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/surveys", DEEP_JSON),
+        ("/auth/api/login", DEEP_JSON),
+        ("/auth/api/register", DEEP_JSON),
+        ("/api/v1/surveys", '{"name": ' + "[" * 100 + "]" * 100 + "}"),
+    ],
+)
+def test_the_apis_refuse_deep_json_with_a_4xx(client: FlaskClient, path: str, body: str) -> None:
+    access = legacy_register(client)["access_token"]
+    response = client.post(
+        path, headers=bearer(access), data=body, content_type="application/json"
+    )
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+
+
 def test_getsurveyquestions_keeps_types_and_reply_content(client: FlaskClient) -> None:
     access = legacy_register(client)["access_token"]
     _survey(client, access)

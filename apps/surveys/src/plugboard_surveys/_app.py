@@ -33,6 +33,8 @@ from werkzeug.exceptions import HTTPException
 from flask_plugboard import Plugboard
 from flask_plugboard.errors import SettingsError
 
+from ._json import JSONProvider
+
 __all__ = ["PLUGINS", "create_app", "config_from_env"]
 
 #: The plugins the service is made of, in the order they are listed.
@@ -140,6 +142,8 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         # After logging in, an owner lands on the dashboard of their surveys.
         AUTH_HOME="/surveys",
     )
+    # Every get_json of the app (its plugins' too) refuses JSON nested too deeply.
+    app.json = JSONProvider(app)
     app.config.update(config_from_env(environ))
     app.config.update(config or {})
     _sqlite_waits(app.config)

@@ -59,6 +59,7 @@ from flask_plugboard.plugins.ratelimit import limit
 from . import _reads as reads
 from . import _service as service
 from ._errors import InvalidInput, NotAllowed, NotFound, SurveyClosed
+from ._json import TooDeep, json_problem, loads
 from ._models import Survey
 from ._results import legacy_stats
 from ._settings import SurveysSettings
@@ -125,10 +126,15 @@ def _id(name: str) -> int:
 def _body() -> Mapping[str, Any]:
     """The body's fields (a JSON object), else the form and query string's."""
     if request.is_json:
-        data = request.get_json(silent=True)
-        if data is None and request.content_length:
+        raw = request.get_data(cache=True)
+        if not raw:
+            return {}
+        try:
+            data = current_app.json.loads(raw)
+        except ValueError as exc:  # the app's provider: TooDeep is one
+            why = str(exc) if isinstance(exc, TooDeep) else "it is not valid JSON"
             raise _Refused("The browser (or proxy) sent a request that this server could "
-                           "not understand: the body is not valid JSON")
+                           f"not understand: the body is not valid JSON ({why})") from None
         return data if isinstance(data, dict) else {}
     return request.values
 
@@ -152,13 +158,21 @@ def _literal(field: str, value: Any) -> Any:
     if len(value) > service.MAX_LEGACY_JSON:
         raise _bad(field, f"at most {service.MAX_LEGACY_JSON} characters")
     try:
-        return json.loads(value)
+        return loads(value)
+    except TooDeep as exc:
+        raise _bad(field, str(exc)) from None
     except ValueError:
         pass
     try:
-        return ast.literal_eval(value)
+        literal = ast.literal_eval(value)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         raise _bad(field, f"is not JSON: {value[:80]!r}") from None
+    # A literal may be a set, bytes, a complex number...: none is a JSON value.
+    problem = json_problem(literal)
+    if problem is not None:
+        raise _bad(field, problem)
+    # As stored: tuples become arrays, numbers as keys become text.
+    return json.loads(json.dumps(literal))
 
 
 def legacy_datetime(value: dt.datetime | None) -> str | None:

@@ -34,6 +34,7 @@ from ._errors import (
     NotFound,
     SurveyClosed,
 )
+from ._json import json_problem
 from ._models import (
     Answer,
     Choice,
@@ -170,8 +171,12 @@ def legacy_question(type_name: str, content: str | None, reply_content: Any) -> 
 
 
 def _check_json_size(errors: list[FieldError], field: str, value: Any) -> None:
+    problem = json_problem(value)  # a set or bytes from a Python literal, say
+    if problem is not None:
+        errors.append((field, problem))
+        return
     try:
-        text = json.dumps(value, default=str, allow_nan=False)
+        text = json.dumps(value, allow_nan=False)
     except ValueError:  # NaN or Infinity: Python reads them, PostgreSQL's JSON refuses them
         errors.append((field, "NaN and Infinity are not JSON numbers"))
         return
