@@ -463,7 +463,7 @@ def test_addreply_keeps_json_values_and_counts_submissions(client: FlaskClient) 
         )
         assert (answer.status_code, message(answer)) == (200, "Reply was added")
     assert _surveys(client, access)[0]["subCount"] == len(replies)
-    stats = client.get("/getsurveystats", headers={"id": str(survey_id)}).get_json()
+    stats = client.get("/getsurveystats", headers=bearer(access, id=str(survey_id))).get_json()
     assert stats == [
         {
             "id": colour,
@@ -587,9 +587,46 @@ def test_a_closed_survey_takes_no_replies(client: FlaskClient) -> None:
 
 
 def test_getsurveystats_errors(client: FlaskClient) -> None:
-    assert message(client.get("/getsurveystats", headers={"id": "12"})) == "Survey 12 doesn't exist"
-    bad = client.get("/getsurveystats", headers={"id": "x1"})
+    access = legacy_register(client)["access_token"]
+    unknown = client.get("/getsurveystats", headers=bearer(access, id="12"))
+    assert message(unknown) == "Survey 12 doesn't exist"
+    bad = client.get("/getsurveystats", headers=bearer(access, id="x1"))
     assert bad.status_code == 400
+
+
+def test_getsurveystats_is_its_owners_and_administrators_only(
+    app: Flask, client: FlaskClient
+) -> None:
+    access, survey_id = _lunch(client)
+    _, _, _, text = _question_ids(client, survey_id)
+    client.post("/addreply", headers={"idQuestion": str(text)}, json={"reply": "my secret"})
+    anonymous = client.get("/getsurveystats", headers={"id": str(survey_id)})
+    assert anonymous.status_code == 401
+    assert anonymous.get_json() == {"msg": "Missing Authorization Header"}
+    bob = legacy_register(client, "bob")["access_token"]
+    other = client.get("/getsurveystats", headers=bearer(bob, id=str(survey_id)))
+    assert (other.status_code, message(other)) == (200, "User bob not permited")
+    assert "my secret" not in other.get_data(as_text=True)
+    owner = client.get("/getsurveystats", headers=bearer(access, id=str(survey_id)))
+    assert owner.get_json()[3]["answers"] == ["my secret"]
+    admin = _admin(app, client)
+    assert client.get("/getsurveystats", headers=bearer(admin, id=str(survey_id))).get_json()[3][
+        "answers"
+    ] == ["my secret"]
+
+
+def test_surveys_legacy_public_stats_gives_them_to_anyone_as_before(
+    make_surveys_app: Any,
+) -> None:
+    client = make_surveys_app(SURVEYS_LEGACY_PUBLIC_STATS=True).test_client()
+    _, survey_id = _lunch(client)
+    _, _, _, text = _question_ids(client, survey_id)
+    client.post("/addreply", headers={"idQuestion": str(text)}, json={"reply": "hi"})
+    stats = client.get("/getsurveystats", headers={"id": str(survey_id)})
+    assert stats.status_code == 200
+    assert stats.get_json()[3]["answers"] == ["hi"]
+    unknown = client.get("/getsurveystats", headers={"id": "12"})
+    assert message(unknown) == "Survey 12 doesn't exist"
 
 
 #: Each endpoint taking an id header, the header, and what it answers for no such id.

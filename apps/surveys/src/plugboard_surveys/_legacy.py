@@ -459,14 +459,29 @@ def add_reply() -> Response:
     return _message("Reply was added")
 
 
-@_refusals
-def survey_stats() -> Response:
+def _stats(owner_only: bool) -> Response:
     survey_id = _id("id")
+    user = current_user()
     try:
-        survey = service.get_survey(survey_id, current_user())
+        survey = service.get_survey(survey_id, user)
     except NotFound:
         return _message(f"Survey {survey_id} doesn't exist")
+    if owner_only and not service.may_change(survey.owner_id, user):
+        return _message(f"User {_user().username} not permited")
     return jsonify(legacy_stats(survey))
+
+
+@_refusals
+def survey_stats() -> Response:
+    """Anyone's (SURVEYS_LEGACY_PUBLIC_STATS): the old backend's behaviour."""
+    return _stats(owner_only=False)
+
+
+@_access
+@_refusals
+def owner_survey_stats() -> Response:
+    """Its owner's and administrators' only, as the API v1's results (the default)."""
+    return _stats(owner_only=True)
 
 
 # -- token errors in flask-jwt-extended 3's words ------------------------------------------
@@ -541,6 +556,7 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
     reply_view: Callable[[], Response] = add_reply
     if submit_limit:
         reply_view = limit(submit_limit, shared="surveys_submit")(_own(add_reply))
+    stats_view = survey_stats if settings.legacy_public_stats else owner_survey_stats
     rules: list[tuple[str, str, Callable[..., Response], list[str]]] = [
         ("/register", "register", register, ["POST"]),
         ("/login", "login", _login_limits(auth)(_own(login)), ["POST"]),
@@ -554,7 +570,7 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
         ("/getsurveyquestions", "survey_questions", survey_questions, ["GET"]),
         ("/addquestion", "add_question", add_question, ["POST"]),
         ("/addreply", "add_reply", reply_view, ["POST"]),
-        ("/getsurveystats", "survey_stats", survey_stats, ["GET"]),
+        ("/getsurveystats", "survey_stats", stats_view, ["GET"]),
     ]
     for rule, endpoint, view, methods in rules:
         legacy.add_url_rule(rule, endpoint, view, methods=methods)
