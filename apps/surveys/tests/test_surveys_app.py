@@ -129,7 +129,11 @@ def test_readyz_checks_redis_when_configured(tmp_path: Path, redis_url: str) -> 
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/no/such/page", 404), ("PUT", "/activesurveys", 405)],
+    [
+        ("GET", "/api/v1/no/such/page", 404),
+        ("GET", "/auth/api/no/such/page", 404),
+        ("PUT", "/api/v1/surveys", 405),
+    ],
 )
 def test_http_errors_are_json_for_api_clients(
     client: FlaskClient, method: str, path: str, status: int
@@ -138,6 +142,16 @@ def test_http_errors_are_json_for_api_clients(
     assert response.status_code == status
     assert response.is_json
     assert response.get_json()["status"] == status
+
+
+@pytest.mark.parametrize("accept", [None, "application/json", "application/json, */*"])
+def test_a_url_no_route_takes_gets_the_html_404_page_as_from_the_old_backend(
+    client: FlaskClient, accept: str | None
+) -> None:
+    response = client.get("/no/such/page", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "<title>404 Not Found</title>" in response.get_data(as_text=True)
 
 
 def test_too_large_bodies_get_413(client: FlaskClient) -> None:
@@ -149,6 +163,7 @@ def test_too_large_bodies_get_413(client: FlaskClient) -> None:
     )
     assert response.status_code == 413
     assert response.is_json
+    assert set(response.get_json()) == {"message"}  # the old API's shape, on its path
 
 
 def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_plugboard.plugins.auth import add_role, delete_user, find_user
+from plugboard_surveys import _legacy as legacy
 from plugboard_surveys import _service as service
 from surveys_support import PASSWORD, bearer, legacy_register, message
 
@@ -660,6 +661,51 @@ def test_an_id_past_the_databases_integers_is_answered_as_unknown(
     headers = bearer(access, **{header: value, "content": "Why?", "type": "text"})
     response = client.open(path, method=method, headers=headers, json={"reply": "x"})
     assert (response.status_code, message(response)) == (200, unknown.format(id=value))
+
+
+# -- the old API's shapes of errors ----------------------------------------------------------
+
+
+def test_the_legacy_paths_are_the_legacy_routes(app: Flask) -> None:
+    routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("surveys.legacy.")}
+    assert routes == legacy.PATHS
+
+
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/activesurveys"), ("GET", "/addreply")])
+def test_a_method_a_legacy_endpoint_does_not_take_is_405_with_a_message(
+    client: FlaskClient, method: str, path: str
+) -> None:
+    response = client.open(path, method=method, headers={"Accept": "application/json"})
+    assert response.status_code == 405
+    assert response.get_json() == {"message": "The method is not allowed for the requested URL."}
+    assert "Allow" in response.headers
+
+
+def test_a_question_added_with_an_empty_reply_content_reads_back_null(
+    client: FlaskClient,
+) -> None:
+    access, survey_id = _lunch(client)
+    headers = bearer(access, idSurvey=str(survey_id), content="Empty?", type="radio")
+    added = client.post("/addquestion", headers=headers, json={"replyContent": []})
+    assert message(added) == "Question was added"
+    shown = client.get("/getsurveyquestions", headers={"idSurvey": str(survey_id)}).get_json()
+    assert shown["questions"][-1]["replyContent"] is None
+
+
+def test_a_rate_limited_legacy_reply_is_429_with_a_message(
+    make_surveys_app: Any,
+) -> None:
+    client = make_surveys_app(SURVEYS_SUBMIT_LIMIT="1/minute").test_client()
+    _, survey_id = _lunch(client)
+    text = _question_ids(client, survey_id)[3]
+    first = client.post("/addreply", headers={"idQuestion": str(text)}, json={"reply": "a"})
+    assert message(first) == "Reply was added"
+    limited = client.post("/addreply", headers={"idQuestion": str(text)}, json={"reply": "b"})
+    assert limited.status_code == 429
+    assert set(limited.get_json()) == {"message"}
+    assert "rate limit exceeded" in message(limited)
+    assert "try again in" in message(limited)
+    assert int(limited.headers["Retry-After"]) >= 1
 
 
 # -- users ---------------------------------------------------------------------------------

@@ -64,9 +64,21 @@ from ._models import Survey
 from ._results import legacy_stats
 from ._settings import SurveysSettings
 
-__all__ = ["add_legacy", "legacy_datetime"]
+__all__ = ["LEGACY_BLUEPRINT", "PATHS", "add_legacy", "legacy_body", "legacy_datetime"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The old backend's paths. A request to one with a method it does not take is answered
+#: 405 ``{"message": ...}``, as the old API did (see :func:`legacy_body`).
+PATHS = frozenset(
+    {
+        "/register", "/login", "/logout/access", "/logout/refresh", "/token/refresh",
+        "/users", "/addsurvey", "/getsurveys", "/activesurveys", "/getsurveyquestions",
+        "/addquestion", "/addreply", "/getsurveystats",
+    }
+)
+#: The blueprint's name in the app, once the surveys plugin added it.
+LEGACY_BLUEPRINT = "surveys.legacy"
 
 BLANK = "This field cannot be blank"
 _MAX_HEADER = 1000
@@ -143,7 +155,7 @@ def _body_list(name: str) -> list[Any] | None:
     """A list parameter: a JSON array, or the parameter repeated in a form or query."""
     if request.is_json:
         value = _body().get(name)
-        if value is None:
+        if value is None or value == []:  # reqparse's append gave None for no items
             return None
         return value if isinstance(value, list) else [value]
     values = request.values.getlist(name)
@@ -507,6 +519,28 @@ def _token_error(error: Exception) -> Response:
     return response
 
 
+def legacy_body(error: str) -> dict[str, Any]:
+    """An error's body as the old API (flask-restful) wrote every one: ``{"message": ...}``."""
+    return {"message": error}
+
+
+def _legacy_errors(response: Response) -> Response:
+    """The host's and plugins' JSON errors (``{"error": ...}``: 413, 429, 503...) in the
+    old API's shape. Token errors (``msg``) and the views' own answers are left alone."""
+    if response.status_code < 400 or not response.is_json:
+        return response
+    body = response.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return response
+    if "message" in body or "msg" in body:
+        return response
+    text = body["error"]
+    if isinstance(body.get("retry_after"), int):  # the ratelimit plugin's 429
+        text = f"{text} ({body.get('limit')}): try again in {body['retry_after']} seconds"
+    response.set_data(json.dumps(legacy_body(text)))
+    return response
+
+
 def _header_account(req: Request) -> str | None:
     """The account a legacy login tries (its ``username`` header), as auth counts it."""
     name = req.headers.get("username", "").strip()
@@ -574,4 +608,5 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
     ]
     for rule, endpoint, view, methods in rules:
         legacy.add_url_rule(rule, endpoint, view, methods=methods)
+    legacy.after_request(_legacy_errors)
     bp.register_blueprint(legacy)
