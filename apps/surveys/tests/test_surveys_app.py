@@ -200,3 +200,30 @@ def test_flask_db_upgrade_prepares_the_database(
     assert {"auth_user", "surveys_survey", "surveys_answer"} <= tables
     again = _flask(tmp_path, "db", "upgrade", DATABASE_URL=url)
     assert again.returncode == 0, again.stderr
+
+
+def test_while_the_database_is_down_each_client_gets_a_503_in_its_shape(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s" * 64,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/x",
+            "REQLOG_LOGGER": "",
+        },
+        instance_path=str(tmp_path),
+    )
+    client = app.test_client()
+    legacy = client.get("/activesurveys")
+    assert legacy.status_code == 503
+    assert legacy.get_json() == {
+        "message": "the database is unavailable: try again in a few seconds"
+    }
+    assert legacy.headers["Retry-After"] == "5"
+    api = client.get("/api/v1/surveys?all=false", headers={"Accept": "application/json"})
+    assert api.status_code in (401, 503)  # the login comes first where one is needed
+    public = client.get("/api/v1/surveys/1")
+    assert (public.status_code, public.get_json()["status"]) == (503, 503)
+    assert public.headers["Retry-After"] == "5"
+    page = client.get("/", headers={"Accept": "text/html"})
+    assert page.status_code == 503
+    assert client.get("/readyz").status_code == 503
