@@ -110,6 +110,12 @@ def test_register_refuses_unusable_input_naming_the_field(
         assert find_user("bob") is None
 
 
+def test_usernames_are_case_insensitive_as_the_readme_says(client: FlaskClient) -> None:
+    legacy_register(client, "alice")
+    response = client.post("/login", headers={"username": "ALICE", "password": PASSWORD})
+    assert message(response) == "Logged in as alice"
+
+
 def test_login_gives_new_tokens_and_the_old_messages(client: FlaskClient) -> None:
     legacy_register(client, "alice")
     ok = client.post("/login", headers={"username": "alice", "password": PASSWORD})

@@ -7,13 +7,15 @@ first missing in the order the old API checked. Business errors keep the old ans
 status 200 and ``{"message": ...}``. Token errors are ``{"msg": ...}`` with the texts of
 flask-jwt-extended 3, which the old backend ran (see :func:`_token_error`).
 
-Deliberate fixes, which its clients will not miss: ``/users`` needs an administrator's
-token and shows no password hashes; a bad ``duedate`` or id is a 400 naming it, not a
-500; ``/addsurvey`` with questions is all or nothing; replies and ``replyContent`` keep
-their JSON values; ``subCount`` counts submissions (each ``/addreply`` is one); a
-closed survey takes no replies; a token whose user was deleted gets 401; logging out
-revokes as the auth plugin does (the refresh token's whole login). Passwords follow
-auth's policy (400 naming ``password`` when one is too weak).
+Deliberate fixes (the README's "Changed on purpose" lists them all): ``/getsurveystats``
+needs its owner's or an administrator's token unless ``SURVEYS_LEGACY_PUBLIC_STATS``;
+``/users`` needs an administrator's token and shows no password hashes; a bad
+``duedate`` or id, JSON nested too deeply, a literal that is no JSON are 400s naming
+the field, not 500s; ``/addsurvey`` with questions is all or nothing; replies and
+``replyContent`` keep their JSON values; ``subCount`` counts submissions (each
+``/addreply`` is one); a closed survey takes no replies; a token whose user was deleted
+gets 401; logging out revokes as the auth plugin does (the refresh token's whole login).
+Passwords follow auth's policy (400 naming ``password`` when one is too weak).
 """
 
 from __future__ import annotations
