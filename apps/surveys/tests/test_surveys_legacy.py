@@ -789,3 +789,8 @@ def test_nul_characters_are_refused_not_a_500(client: FlaskClient) -> None:
     )
     assert survey.status_code == 400
     assert _surveys(client, access)[0]["subCount"] == 0
+    for path in ("/login", "/register"):
+        headers = {"username": "a\x00b", "email": "a@example.org", "password": PASSWORD}
+        named = client.post(path, headers=headers)
+        assert named.status_code == 400
+        assert named.get_json()["message"] == {"username": "may not contain NUL characters"}

@@ -462,6 +462,7 @@ def test_a_required_question_is_added_required(app: Flask, alice: FlaskClient) -
             "min_choices",
             "whole number",
         ),
+        ({"kind": "single_choice", "options": "a\nb\x00"}, "options", "NUL characters"),
         ({"kind": "text", "max_length": "0"}, "max_length", "Longest answer (characters) is 1 to"),
         ({"kind": "text", "max_length": "lots"}, "max_length", "whole number"),
         (

@@ -117,6 +117,8 @@ def _optional(name: str) -> str | None:
         return None
     if len(value) > _MAX_HEADER:
         raise _bad(name, f"at most {_MAX_HEADER} characters")
+    if "\x00" in value:  # PostgreSQL's text cannot hold it, not even to compare
+        raise _bad(name, "may not contain NUL characters")
     return value.strip()
 
 
