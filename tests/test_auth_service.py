@@ -385,3 +385,11 @@ def test_a_deleted_users_id_is_never_given_to_a_new_user(app: Flask) -> None:
     old_id = bob.id
     delete_user("bob")
     assert register_user("carol", PASSWORD).id != old_id
+
+
+def test_a_name_with_a_nul_character_finds_no_user(app: Flask) -> None:
+    # PostgreSQL refuses to compare text holding NUL: a login form fed one must not 500.
+    register_user("alice", PASSWORD, email="alice@example.org")
+    assert find_user("alice\x00") is None
+    assert find_user("alice\x00@example.org") is None
+    assert check_credentials("alice\x00", PASSWORD) is None
