@@ -504,3 +504,11 @@ def test_registering_a_taken_name_does_the_work_of_a_free_one(work: Work) -> Non
     assert taken[2] == taken_email[2] == free[2] == ["hash"]
     assert taken[0] == taken_email[0] == free[0][:lookup]
     assert find_user("carol") is not None and find_user("bob") is None
+
+
+def test_a_name_with_a_nul_character_finds_no_user(app: Flask) -> None:
+    # PostgreSQL refuses to compare text holding NUL: a login form fed one must not 500.
+    register_user("alice", PASSWORD, email="alice@example.org")
+    assert find_user("alice\x00") is None
+    assert find_user("alice\x00@example.org") is None
+    assert check_credentials("alice\x00", PASSWORD) is None

@@ -623,3 +623,112 @@ def test_flask_db_upgrade_on_the_command_line(tmp_path: Path) -> None:
         assert set(sa.inspect(engine).get_table_names()) == NOTES_TABLES | TAGS_TABLES
     finally:
         engine.dispose()
+
+
+# -- when the database goes away ----------------------------------------------------------
+
+
+def _count_notes() -> dict[str, int]:
+    return {"notes": len(session().scalars(sa.select(Note)).all())}
+
+
+def _notes_app(make_app: MakeApp, **config: Any) -> Flask:
+    app = make_app(Notes, **config)
+    app.add_url_rule("/notes", "notes", _count_notes)
+    return app
+
+
+def _terminate(database: Database, application_name: str) -> int:
+    """Kill the server's connections of one app (a restart, for that app alone: other
+    tests share the server)."""
+    with database.engine.begin() as conn:
+        killed = conn.scalars(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND application_name = :name"
+            ),
+            {"name": application_name},
+        ).all()
+    return len(killed)
+
+
+def _named(database: Database, name: str) -> dict[str, Any]:
+    options = dict(database.engine_options)
+    options["connect_args"] = {**options.get("connect_args", {}), "application_name": name}
+    return options
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_after_a_database_restart_pooled_connections_are_replaced_not_used(
+    make_app: MakeApp, database: Database
+) -> None:
+    name = f"plugboard-pre-ping-{os.getpid()}-{id(database)}"
+    app = _notes_app(make_app, SQLALCHEMY_ENGINE_OPTIONS=_named(database, name))
+    upgrade_database(app)
+    client = app.test_client()
+    assert client.get("/notes").status_code == 200  # the pool now holds a connection
+    assert _terminate(database, name) >= 1
+    answers = [client.get("/notes").status_code for _ in range(5)]
+    assert answers == [200] * 5
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_without_pre_ping_a_dropped_connection_is_a_503_then_the_pool_recovers(
+    make_app: MakeApp, database: Database
+) -> None:
+    name = f"plugboard-no-pre-ping-{os.getpid()}-{id(database)}"
+    options = {**_named(database, name), "pool_pre_ping": False}  # the operator's choice
+    app = _notes_app(make_app, SQLALCHEMY_ENGINE_OPTIONS=options)
+    upgrade_database(app)
+    client = app.test_client()
+    assert client.get("/notes").status_code == 200
+    assert _terminate(database, name) >= 1
+    dropped = client.get("/notes")
+    assert dropped.status_code == 503
+    assert dropped.get_json() == {
+        "error": "the database is unavailable: try again in a few seconds",
+        "status": 503,
+    }
+    assert dropped.headers["Retry-After"] == "5"
+    assert client.get("/notes").status_code == 200
+
+
+CLOSED_PORT_URL = "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2"
+
+
+def test_while_the_database_is_down_data_endpoints_answer_503(tmp_path: Path) -> None:
+    app = Flask(__name__, instance_path=str(tmp_path / "instance"))
+    app.config.update(
+        TESTING=True, PLUGBOARD_PLUGINS=[], SQLALCHEMY_DATABASE_URI=CLOSED_PORT_URL
+    )
+    Plugboard(app, plugins=[Notes])
+    app.add_url_rule("/notes", "notes", _count_notes)
+    client = app.test_client()
+    api = client.get("/notes", headers={"Accept": "application/json"})
+    assert (api.status_code, api.get_json()["status"]) == (503, 503)
+    assert "database is unavailable" in api.get_json()["error"]
+    assert api.headers["Retry-After"] == "5"
+    page = client.get("/notes", headers={"Accept": "text/html"})
+    assert page.status_code == 503
+    assert page.mimetype == "text/html"
+    assert "database is unavailable" in page.get_data(as_text=True)
+    assert "127.0.0.1" not in api.get_data(as_text=True) + page.get_data(as_text=True)
+
+
+def test_a_bad_query_is_still_a_server_error_not_a_503(make_app: MakeApp) -> None:
+    app = make_app(Notes)  # not migrated: no notes table...
+    app.add_url_rule("/bad", "bad", lambda: {"n": session().execute(sa.text("SELEC 1")).all()})
+    app.config["TESTING"] = False
+    assert app.test_client().get("/bad").status_code == 500
+
+
+def test_pre_ping_is_on_by_default_and_the_config_wins(make_app: MakeApp) -> None:
+    default = make_app(Notes)
+    chosen = make_app(Notes, SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False})
+    with default.app_context():
+        assert get_db().engine.pool._pre_ping is True
+    with chosen.app_context():
+        assert get_db().engine.pool._pre_ping is False

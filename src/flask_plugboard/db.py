@@ -30,6 +30,14 @@ themselves, ``ForeignKey(Note.__table__.c.id)`` and ``relationship(Note)``: name
 
 The schema itself comes from each plugin's Alembic revisions, applied by
 ``flask db upgrade`` (see :mod:`flask_plugboard._migrate`) or :func:`upgrade_database`.
+
+When the database goes away, the app says so instead of failing: the extension set up
+here checks each pooled connection before lending it (``pool_pre_ping``, unless
+``SQLALCHEMY_ENGINE_OPTIONS`` sets it), so the connections a database restart killed
+are replaced, not handed to a request; and a request that still finds the database
+unreachable (down, restarting, its pool exhausted) is answered 503 with
+``Retry-After`` (:data:`RETRY_AFTER`), ``{"error": ..., "status": 503}`` for API clients,
+a page for browsers.
 """
 
 from __future__ import annotations
@@ -37,17 +45,24 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.wrappers import Response as BaseResponse
 
 from .errors import PlugboardError
 
 __all__ = [
     "NAMING_CONVENTION",
+    "RETRY_AFTER",
+    "UNAVAILABLE_ERRORS",
     "ensure_database",
+    "database_unavailable",
     "get_db",
+    "is_unavailable",
     "plugin_metadata",
     "session",
     "upgrade_database",
@@ -66,6 +81,43 @@ NAMING_CONVENTION: dict[str, str] = {
 
 #: ``app.extensions`` key under which Flask-SQLAlchemy registers itself.
 _EXTENSION_KEY = "sqlalchemy"
+
+#: Seconds a client is told to wait (``Retry-After``) while the database is unreachable.
+RETRY_AFTER = 5
+
+#: What SQLAlchemy raises when the database cannot be reached: refused or dropped
+#: connections (``OperationalError``, a disconnect found mid-query), a closed connection
+#: (``InterfaceError``), no connection free in the pool (``TimeoutError``). A bad query
+#: (``ProgrammingError``, ``DataError``, ``IntegrityError``) is not among them: a bug
+#: stays a 500.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+)
+
+_UNAVAILABLE = "the database is unavailable: try again in a few seconds"
+
+#: SQLite raises OperationalError for a syntax error too: only these result codes (busy,
+#: locked, I/O error, cannot open) mean it is unavailable.
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 10, 14})
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached now (retrying may work),
+    not that the query is wrong."""
+    if isinstance(error, sa_exc.TimeoutError):
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return False
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return isinstance(code, int) and code & 0xFF in _SQLITE_UNAVAILABLE
+    return True
 
 
 def plugin_metadata(bind_key: str | None = None) -> MetaData:
@@ -96,9 +148,37 @@ def ensure_database(app: Flask) -> SQLAlchemy:
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "plugboard.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    # A copy: the dict may be shared with other apps' configs.
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db = SQLAlchemy()
     db.init_app(app)
+    for error in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error, database_unavailable)
     return db
+
+
+def database_unavailable(error: Exception) -> BaseResponse:
+    """503 with ``Retry-After`` for an error of :data:`UNAVAILABLE_ERRORS`: JSON
+    ``{"error": ..., "status": 503}``, or a page for a browser. The error is logged with
+    its traceback (the operator needs to know why). Any other error is raised again,
+    for the app's usual 500."""
+    if not is_unavailable(error):
+        raise error
+    current_app.logger.error(
+        "database unavailable on %s %s: %s", request.method, request.path, type(error).__name__,
+        exc_info=error,
+    )
+    accept = request.accept_mimetypes
+    if accept.accept_html and not accept.accept_json:
+        response = ServiceUnavailable(_UNAVAILABLE.capitalize() + ".").get_response()
+    else:
+        response = jsonify(error=_UNAVAILABLE, status=503)
+        response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def get_db(app: Flask | None = None) -> SQLAlchemy:

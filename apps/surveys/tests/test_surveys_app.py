@@ -205,7 +205,11 @@ def test_readyz_checks_redis_when_configured(tmp_path: Path, redis_url: str) -> 
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/no/such/page", 404), ("PUT", "/activesurveys", 405)],
+    [
+        ("GET", "/api/v1/no/such/page", 404),
+        ("GET", "/auth/api/no/such/page", 404),
+        ("PUT", "/api/v1/surveys", 405),
+    ],
 )
 def test_http_errors_are_json_for_api_clients(
     client: FlaskClient, method: str, path: str, status: int
@@ -214,6 +218,16 @@ def test_http_errors_are_json_for_api_clients(
     assert response.status_code == status
     assert response.is_json
     assert response.get_json()["status"] == status
+
+
+@pytest.mark.parametrize("accept", [None, "application/json", "application/json, */*"])
+def test_a_url_no_route_takes_gets_the_html_404_page_as_from_the_old_backend(
+    client: FlaskClient, accept: str | None
+) -> None:
+    response = client.get("/no/such/page", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "<title>404 Not Found</title>" in response.get_data(as_text=True)
 
 
 def test_too_large_bodies_get_413(client: FlaskClient) -> None:
@@ -225,6 +239,7 @@ def test_too_large_bodies_get_413(client: FlaskClient) -> None:
     )
     assert response.status_code == 413
     assert response.is_json
+    assert set(response.get_json()) == {"message"}  # the old API's shape, on its path
 
 
 def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -366,3 +381,30 @@ def test_password_reset_links_come_from_public_url(make_surveys_app: Any) -> Non
     assert sent["unset"] == []  # no link to the host the client named
     [message] = sent["public"]
     assert "https://surveys.example.org/auth/reset/" in message.get_content()
+
+
+def test_while_the_database_is_down_each_client_gets_a_503_in_its_shape(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s" * 64,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/x",
+            "REQLOG_LOGGER": "",
+        },
+        instance_path=str(tmp_path),
+    )
+    client = app.test_client()
+    legacy = client.get("/activesurveys")
+    assert legacy.status_code == 503
+    assert legacy.get_json() == {
+        "message": "the database is unavailable: try again in a few seconds"
+    }
+    assert legacy.headers["Retry-After"] == "5"
+    api = client.get("/api/v1/surveys?all=false", headers={"Accept": "application/json"})
+    assert api.status_code in (401, 503)  # the login comes first where one is needed
+    public = client.get("/api/v1/surveys/1")
+    assert (public.status_code, public.get_json()["status"]) == (503, 503)
+    assert public.headers["Retry-After"] == "5"
+    page = client.get("/", headers={"Accept": "text/html"})
+    assert page.status_code == 503
+    assert client.get("/readyz").status_code == 503

@@ -295,7 +295,9 @@ def test_import_brings_users_surveys_questions_and_replies(
         ("Your age", "number", None),
         ("Anything else?", "text", None),
     ]
-    stats = client.get("/getsurveystats", headers={"id": str(lunch["id"])}).get_json()
+    stats = client.get(
+        "/getsurveystats", headers={"id": str(lunch["id"]), "Authorization": f"Bearer {token}"}
+    ).get_json()
     assert [(s["content"], s["votes"], s["answers"]) for s in stats] == [
         ("Favourite colour?", 3, ["red", "green", "purple"]),
         ("Which pets?", 1, [["cat", "dog"]]),

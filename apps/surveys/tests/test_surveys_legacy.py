@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_plugboard.plugins.auth import add_role, delete_user, find_user
+from plugboard_surveys import _legacy as legacy
 from plugboard_surveys import _service as service
 from surveys_support import PASSWORD, bearer, legacy_register, message
 
@@ -108,6 +109,12 @@ def test_register_refuses_unusable_input_naming_the_field(
     assert set(response.get_json()["message"]) == {field}
     with app.app_context():
         assert find_user("bob") is None
+
+
+def test_usernames_are_case_insensitive_as_the_readme_says(client: FlaskClient) -> None:
+    legacy_register(client, "alice")
+    response = client.post("/login", headers={"username": "ALICE", "password": PASSWORD})
+    assert message(response) == "Logged in as alice"
 
 
 def test_login_gives_new_tokens_and_the_old_messages(client: FlaskClient) -> None:
@@ -211,7 +218,7 @@ def test_registrations_are_limited_per_address_with_a_legacy_message(
 
     assert refused.status_code == 429 and refused.headers["Retry-After"]
     assert set(refused.get_json()) == {"message"}
-    assert message(refused).startswith("Too many requests: try again in ")
+    assert "rate limit exceeded" in message(refused) and "try again in " in message(refused)
 
 
 # -- tokens ------------------------------------------------------------------------------
@@ -392,6 +399,81 @@ def test_addsurvey_takes_questions_as_python_literals_from_a_form(client: FlaskC
     ]
 
 
+@pytest.mark.parametrize(
+    ("literal", "why"),
+    [
+        ("{1,2}", "a set is not a JSON value"),
+        ("1j", "a complex number is not a JSON value"),
+        ("b'x'", "bytes is not a JSON value"),
+        ("{(1,2):3}", "an object's key is a tuple: JSON keys are text"),
+    ],
+)
+def test_addsurvey_refuses_python_literals_that_are_no_json(
+    client: FlaskClient, literal: str, why: str
+) -> None:
+    access = legacy_register(client)["access_token"]
+    form = {"questions": "{'content': 'c', 'type': 'text', 'replyContent': " + literal + "}"}
+    response = client.post("/addsurvey", headers=bearer(access, name="Odd", duedate=DUE), data=form)
+    assert response.status_code == 400
+    assert why in response.get_json()["message"]["questions"]
+    assert message(client.get("/getsurveys", headers=bearer(access))) == "User alice has no surveys"
+
+
+def test_addsurvey_keeps_a_tuple_literal_as_a_json_array(client: FlaskClient) -> None:
+    access = legacy_register(client)["access_token"]
+    form = {"questions": "{'content': 'c', 'type': 'radio', 'replyContent': ('a', 'b')}"}
+    response = client.post(
+        "/addsurvey", headers=bearer(access, name="T", duedate=DUE, isactive="True"), data=form
+    )
+    assert message(response) == "Survey T was created"
+    survey_id = _surveys(client, access)[0]["id"]
+    shown = client.get("/getsurveyquestions", headers={"idSurvey": str(survey_id)}).get_json()
+    assert shown["questions"][0]["replyContent"] == ["a", "b"]
+
+
+DEEP_JSON = "[" * 50_000 + "]" * 50_000
+
+
+@pytest.mark.parametrize("path", ["/addreply", "/addsurvey", "/addquestion"])
+def test_json_nested_50000_levels_deep_is_a_400_naming_it(client: FlaskClient, path: str) -> None:
+    access = legacy_register(client)["access_token"]
+    headers = bearer(
+        access, idQuestion="1", idSurvey="1", name="n", duedate=DUE, content="c", type="text"
+    )
+    response = client.post(path, headers=headers, data=DEEP_JSON, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested deeper than 64 levels" in message(response)
+
+
+def test_a_form_of_questions_nested_3000_levels_deep_is_a_400_naming_it(
+    client: FlaskClient,
+) -> None:
+    access = legacy_register(client)["access_token"]
+    form = {"questions": "[" * 3000 + "]" * 3000}
+    response = client.post("/addsurvey", headers=bearer(access, name="n", duedate=DUE), data=form)
+    assert response.status_code == 400
+    assert response.get_json()["message"] == {
+        "questions": "arrays and objects are nested deeper than 64 levels"
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/surveys", DEEP_JSON),
+        ("/auth/api/login", DEEP_JSON),
+        ("/auth/api/register", DEEP_JSON),
+        ("/api/v1/surveys", '{"name": ' + "[" * 100 + "]" * 100 + "}"),
+    ],
+)
+def test_the_apis_refuse_deep_json_with_a_4xx(client: FlaskClient, path: str, body: str) -> None:
+    access = legacy_register(client)["access_token"]
+    response = client.post(
+        path, headers=bearer(access), data=body, content_type="application/json"
+    )
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+
+
 def test_getsurveyquestions_keeps_types_and_reply_content(client: FlaskClient) -> None:
     access = legacy_register(client)["access_token"]
     _survey(client, access)
@@ -477,7 +559,7 @@ def test_addreply_keeps_json_values_and_counts_submissions(client: FlaskClient) 
         )
         assert (answer.status_code, message(answer)) == (200, "Reply was added")
     assert _surveys(client, access)[0]["subCount"] == len(replies)
-    stats = client.get("/getsurveystats", headers={"id": str(survey_id)}).get_json()
+    stats = client.get("/getsurveystats", headers=bearer(access, id=str(survey_id))).get_json()
     assert stats == [
         {
             "id": colour,
@@ -601,9 +683,124 @@ def test_a_closed_survey_takes_no_replies(client: FlaskClient) -> None:
 
 
 def test_getsurveystats_errors(client: FlaskClient) -> None:
-    assert message(client.get("/getsurveystats", headers={"id": "12"})) == "Survey 12 doesn't exist"
-    bad = client.get("/getsurveystats", headers={"id": "x1"})
+    access = legacy_register(client)["access_token"]
+    unknown = client.get("/getsurveystats", headers=bearer(access, id="12"))
+    assert message(unknown) == "Survey 12 doesn't exist"
+    bad = client.get("/getsurveystats", headers=bearer(access, id="x1"))
     assert bad.status_code == 400
+
+
+def test_getsurveystats_is_its_owners_and_administrators_only(
+    app: Flask, client: FlaskClient
+) -> None:
+    access, survey_id = _lunch(client)
+    _, _, _, text = _question_ids(client, survey_id)
+    client.post("/addreply", headers={"idQuestion": str(text)}, json={"reply": "my secret"})
+    anonymous = client.get("/getsurveystats", headers={"id": str(survey_id)})
+    assert anonymous.status_code == 401
+    assert anonymous.get_json() == {"msg": "Missing Authorization Header"}
+    bob = legacy_register(client, "bob")["access_token"]
+    other = client.get("/getsurveystats", headers=bearer(bob, id=str(survey_id)))
+    assert (other.status_code, message(other)) == (200, "User bob not permited")
+    assert "my secret" not in other.get_data(as_text=True)
+    owner = client.get("/getsurveystats", headers=bearer(access, id=str(survey_id)))
+    assert owner.get_json()[3]["answers"] == ["my secret"]
+    admin = _admin(app, client)
+    assert client.get("/getsurveystats", headers=bearer(admin, id=str(survey_id))).get_json()[3][
+        "answers"
+    ] == ["my secret"]
+
+
+def test_surveys_legacy_public_stats_gives_them_to_anyone_as_before(
+    make_surveys_app: Any,
+) -> None:
+    client = make_surveys_app(SURVEYS_LEGACY_PUBLIC_STATS=True).test_client()
+    _, survey_id = _lunch(client)
+    _, _, _, text = _question_ids(client, survey_id)
+    client.post("/addreply", headers={"idQuestion": str(text)}, json={"reply": "hi"})
+    stats = client.get("/getsurveystats", headers={"id": str(survey_id)})
+    assert stats.status_code == 200
+    assert stats.get_json()[3]["answers"] == ["hi"]
+    unknown = client.get("/getsurveystats", headers={"id": "12"})
+    assert message(unknown) == "Survey 12 doesn't exist"
+
+
+#: Each endpoint taking an id header, the header, and what it answers for no such id.
+ID_ENDPOINTS = [
+    ("GET", "/getsurveyquestions", "idSurvey", "Survey doesn't exist"),
+    ("GET", "/getsurveystats", "id", "Survey {id} doesn't exist"),
+    ("POST", "/addquestion", "idSurvey", "Survey doesn't exist"),
+    ("POST", "/addreply", "idQuestion", "Question doesn't exist"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "header", "unknown"), ID_ENDPOINTS)
+@pytest.mark.parametrize("value", ["\u00b2", "\u00b9\u00b2", "\u0967\u0968", "-1", "1.0"])
+def test_an_id_in_other_digits_than_0_to_9_is_a_400_naming_it(
+    client: FlaskClient, method: str, path: str, header: str, unknown: str, value: str
+) -> None:
+    access = legacy_register(client)["access_token"]
+    headers = bearer(access, **{header: value, "content": "Why?", "type": "text"})
+    response = client.open(path, method=method, headers=headers, json={"reply": "x"})
+    assert response.status_code == 400
+    assert list(response.get_json()["message"]) == [header]
+    assert "digits 0-9" in response.get_json()["message"][header]
+
+
+@pytest.mark.parametrize(("method", "path", "header", "unknown"), ID_ENDPOINTS)
+@pytest.mark.parametrize("value", ["2147483648", "0", "999999999999999999"])
+def test_an_id_past_the_databases_integers_is_answered_as_unknown(
+    client: FlaskClient, method: str, path: str, header: str, unknown: str, value: str
+) -> None:
+    access = legacy_register(client)["access_token"]
+    headers = bearer(access, **{header: value, "content": "Why?", "type": "text"})
+    response = client.open(path, method=method, headers=headers, json={"reply": "x"})
+    assert (response.status_code, message(response)) == (200, unknown.format(id=value))
+
+
+# -- the old API's shapes of errors ----------------------------------------------------------
+
+
+def test_the_legacy_paths_are_the_legacy_routes(app: Flask) -> None:
+    routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("surveys.legacy.")}
+    assert routes == legacy.PATHS
+
+
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/activesurveys"), ("GET", "/addreply")])
+def test_a_method_a_legacy_endpoint_does_not_take_is_405_with_a_message(
+    client: FlaskClient, method: str, path: str
+) -> None:
+    response = client.open(path, method=method, headers={"Accept": "application/json"})
+    assert response.status_code == 405
+    assert response.get_json() == {"message": "The method is not allowed for the requested URL."}
+    assert "Allow" in response.headers
+
+
+def test_a_question_added_with_an_empty_reply_content_reads_back_null(
+    client: FlaskClient,
+) -> None:
+    access, survey_id = _lunch(client)
+    headers = bearer(access, idSurvey=str(survey_id), content="Empty?", type="radio")
+    added = client.post("/addquestion", headers=headers, json={"replyContent": []})
+    assert message(added) == "Question was added"
+    shown = client.get("/getsurveyquestions", headers={"idSurvey": str(survey_id)}).get_json()
+    assert shown["questions"][-1]["replyContent"] is None
+
+
+def test_a_rate_limited_legacy_reply_is_429_with_a_message(
+    make_surveys_app: Any,
+) -> None:
+    client = make_surveys_app(SURVEYS_SUBMIT_LIMIT="1/minute").test_client()
+    _, survey_id = _lunch(client)
+    text = _question_ids(client, survey_id)[3]
+    first = client.post("/addreply", headers={"idQuestion": str(text)}, json={"reply": "a"})
+    assert message(first) == "Reply was added"
+    limited = client.post("/addreply", headers={"idQuestion": str(text)}, json={"reply": "b"})
+    assert limited.status_code == 429
+    assert set(limited.get_json()) == {"message"}
+    assert "rate limit exceeded" in message(limited)
+    assert "try again in" in message(limited)
+    assert int(limited.headers["Retry-After"]) >= 1
 
 
 # -- users ---------------------------------------------------------------------------------
@@ -681,3 +878,8 @@ def test_nul_characters_are_refused_not_a_500(client: FlaskClient) -> None:
     )
     assert survey.status_code == 400
     assert _surveys(client, access)[0]["subCount"] == 0
+    for path in ("/login", "/register"):
+        headers = {"username": "a\x00b", "email": "a@example.org", "password": PASSWORD}
+        named = client.post(path, headers=headers)
+        assert named.status_code == 400
+        assert named.get_json()["message"] == {"username": "may not contain NUL characters"}

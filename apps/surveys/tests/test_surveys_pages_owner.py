@@ -211,7 +211,7 @@ def test_a_new_user_is_told_how_to_start(alice: FlaskClient) -> None:
 
 def test_a_garbage_page_number_shows_the_first_page(app: Flask, alice: FlaskClient) -> None:
     make_survey(app, "alice", name="Only one")
-    for garbage in ("0", "-1", "abc", "99999999999999999999", "7"):
+    for garbage in ("0", "-1", "abc", "99999999999999999999", "7", "%C2%B2", "%C2%B9%C2%B2"):
         response = alice.get(f"/surveys?page={garbage}", headers=PAGE)
         assert response.status_code == 200
         assert "Only one" in text(response), garbage
@@ -462,6 +462,7 @@ def test_a_required_question_is_added_required(app: Flask, alice: FlaskClient) -
             "min_choices",
             "whole number",
         ),
+        ({"kind": "single_choice", "options": "a\nb\x00"}, "options", "NUL characters"),
         ({"kind": "text", "max_length": "0"}, "max_length", "Longest answer (characters) is 1 to"),
         ({"kind": "text", "max_length": "lots"}, "max_length", "whole number"),
         (
@@ -725,6 +726,13 @@ def test_a_survey_that_does_not_exist_is_not_found(alice: FlaskClient) -> None:
     for method, path, data in _every_page(12345, 1):
         response = alice.get(path, headers=PAGE) if method == "GET" else post(alice, path, **data)
         assert response.status_code == 404, (method, path)
+
+
+def test_an_id_past_the_databases_integers_is_not_found(alice: FlaskClient) -> None:
+    for method, path, data in _every_page(2**31, 2**31):
+        response = alice.get(path, headers=PAGE) if method == "GET" else post(alice, path, **data)
+        assert response.status_code == 404, (method, path)
+        assert "No such" in text(response)
 
 
 def test_an_administrator_manages_any_survey(app: Flask) -> None:

@@ -34,6 +34,7 @@ from ._errors import (
     SurveyClosed,
     SurveysError,
 )
+from ._models import MAX_ID
 from ._settings import SurveysSettings
 
 __all__ = [
@@ -58,10 +59,6 @@ Reply = (
     | tuple[BaseModel | dict[str, Any], int, dict[str, str]]
 )
 
-#: Ids are 32-bit in the database: a larger one is no survey (404), never sent to the
-#: database (SQLite cannot even compare past 64 bits). Checked in the view, not with the
-#: URL converter's ``max``: werkzeug would then answer 405 for the URL's other methods.
-MAX_ID = 2**31 - 1
 
 _STATUSES: tuple[tuple[type[SurveysError], int], ...] = (
     (NotFound, 404),
@@ -98,6 +95,9 @@ def refusals(view: F) -> F:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        # Ids are 32-bit in the database: a larger one is no survey (404), never sent to
+        # the database. Checked here, not with the URL converter's ``max``: werkzeug would
+        # then answer 405 for the URL's other methods.
         survey_id = kwargs.get("survey_id")
         if isinstance(survey_id, int) and survey_id > MAX_ID:
             return error_response(404, f"survey {survey_id} does not exist")

@@ -34,11 +34,15 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify, redirect, request, url_for
+from flask import Flask, Response, current_app, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from flask_plugboard import Plugboard
 from flask_plugboard.errors import SettingsError
+
+from ._json import JSONProvider
+from ._legacy import LEGACY_BLUEPRINT, legacy_body
+from ._legacy import PATHS as LEGACY_PATHS
 
 __all__ = ["PLUGINS", "create_app", "config_from_env"]
 
@@ -117,13 +121,41 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     return config
 
 
+#: Paths whose unmatched URLs are answered in JSON whatever the client accepts: the
+#: APIs' (``SURVEYS_API_PREFIX`` is added). Elsewhere a URL no route takes gets Flask's
+#: HTML 404 page, as the old backend's clients always got.
+_JSON_PREFIXES = ("/auth/api/",)
+
+
+def _json_paths() -> tuple[str, ...]:
+    surveys = current_app.extensions.get("surveys")
+    settings = surveys.get_settings(current_app) if surveys is not None else None
+    prefix = getattr(settings, "api_prefix", None)
+    return (*_JSON_PREFIXES, f"{prefix}/") if prefix else _JSON_PREFIXES
+
+
+def _legacy_path() -> bool:
+    return request.path in LEGACY_PATHS and LEGACY_BLUEPRINT in current_app.blueprints
+
+
 def _json_error(error: HTTPException) -> Response | HTTPException:
-    """HTTP errors (404, 405, 413...) as JSON for API clients; pages for browsers."""
+    """HTTP errors (404, 405, 413...) as JSON for API clients; pages for browsers; the
+    old API's ``{"message": ...}`` on its paths (a 405 there is routing's, before any
+    view of the legacy blueprint could shape it)."""
     if error.response is not None:  # its answer is made already (auth's JSON 401 and 403)
         return error
-    if request.accept_mimetypes.accept_html and not request.accept_mimetypes.accept_json:
+    if _legacy_path():
+        response = jsonify(legacy_body(error.description or ""))
+    elif (
+        request.url_rule is None
+        and error.code == 404
+        and not request.path.startswith(_json_paths())
+    ):
         return error
-    response = jsonify(error=error.description, status=error.code)
+    elif request.accept_mimetypes.accept_html and not request.accept_mimetypes.accept_json:
+        return error
+    else:
+        response = jsonify(error=error.description, status=error.code)
     response.status_code = error.code or 500
     for name, value in error.get_headers():
         if name.lower() != "content-type":
@@ -154,6 +186,8 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         # After logging in, an owner lands on the dashboard of their surveys.
         AUTH_HOME="/surveys",
     )
+    # Every get_json of the app (its plugins' too) refuses JSON nested too deeply.
+    app.json = JSONProvider(app)
     app.config.update(config_from_env(environ))
     app.config.update(config or {})
     _sqlite_waits(app.config)

@@ -150,6 +150,8 @@ def check_question(
         for index, option in enumerate(options):
             if not isinstance(option, str) or not option.strip():
                 raise InvalidQuestion(f"options.{index}", "an option must be a non-blank string")
+            if "\x00" in option:  # PostgreSQL's JSONB cannot hold it
+                raise InvalidQuestion(f"options.{index}", "an option may not hold NUL characters")
             if len(option) > MAX_OPTION_CHARS:
                 raise InvalidQuestion(
                     f"options.{index}", f"an option has at most {MAX_OPTION_CHARS} characters"

@@ -7,13 +7,15 @@ first missing in the order the old API checked. Business errors keep the old ans
 status 200 and ``{"message": ...}``. Token errors are ``{"msg": ...}`` with the texts of
 flask-jwt-extended 3, which the old backend ran (see :func:`_token_error`).
 
-Deliberate fixes, which its clients will not miss: ``/users`` needs an administrator's
-token and shows no password hashes; a bad ``duedate`` or id is a 400 naming it, not a
-500; ``/addsurvey`` with questions is all or nothing; replies and ``replyContent`` keep
-their JSON values; ``subCount`` counts submissions (each ``/addreply`` is one); a
-closed survey takes no replies; a token whose user was deleted gets 401; logging out
-revokes as the auth plugin does (the refresh token's whole login). Passwords follow
-auth's policy (400 naming ``password`` when one is too weak).
+Deliberate fixes (the README's "Changed on purpose" lists them all): ``/getsurveystats``
+needs its owner's or an administrator's token unless ``SURVEYS_LEGACY_PUBLIC_STATS``;
+``/users`` needs an administrator's token and shows no password hashes; a bad
+``duedate`` or id, JSON nested too deeply, a literal that is no JSON are 400s naming
+the field, not 500s; ``/addsurvey`` with questions is all or nothing; replies and
+``replyContent`` keep their JSON values; ``subCount`` counts submissions (each
+``/addreply`` is one); a closed survey takes no replies; a token whose user was deleted
+gets 401; logging out revokes as the auth plugin does (the refresh token's whole login).
+Passwords follow auth's policy (400 naming ``password`` when one is too weak).
 """
 
 from __future__ import annotations
@@ -61,13 +63,26 @@ from . import _legacy_ids as legacy_ids
 from . import _reads as reads
 from . import _service as service
 from ._errors import InvalidInput, NotAllowed, NotFound, SurveyClosed
+from ._json import TooDeep, json_problem, loads
 from ._models import Survey
 from ._results import legacy_stats
 from ._settings import SurveysSettings
 
-__all__ = ["add_legacy", "legacy_datetime"]
+__all__ = ["LEGACY_BLUEPRINT", "PATHS", "add_legacy", "legacy_body", "legacy_datetime"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The old backend's paths. A request to one with a method it does not take is answered
+#: 405 ``{"message": ...}``, as the old API did (see :func:`legacy_body`).
+PATHS = frozenset(
+    {
+        "/register", "/login", "/logout/access", "/logout/refresh", "/token/refresh",
+        "/users", "/addsurvey", "/getsurveys", "/activesurveys", "/getsurveyquestions",
+        "/addquestion", "/addreply", "/getsurveystats",
+    }
+)
+#: The blueprint's name in the app, once the surveys plugin added it.
+LEGACY_BLUEPRINT = "surveys.legacy"
 
 BLANK = "This field cannot be blank"
 _MAX_HEADER = 1000
@@ -104,6 +119,8 @@ def _optional(name: str) -> str | None:
         return None
     if len(value) > _MAX_HEADER:
         raise _bad(name, f"at most {_MAX_HEADER} characters")
+    if "\x00" in value:  # PostgreSQL's text cannot hold it, not even to compare
+        raise _bad(name, "may not contain NUL characters")
     return value.strip()
 
 
@@ -116,19 +133,26 @@ def _header(name: str) -> str:
 
 
 def _id(name: str) -> int:
+    """An id header: ASCII digits (``str.isdigit`` also takes ``²`` and other scripts'
+    digits). One past the database's range names nothing, which the service answers."""
     value = _header(name)
-    if not value.isdigit() or len(value) > 18:
-        raise _bad(name, f"must be a whole number, not {value!r}")
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise _bad(name, f"must be a whole number in the digits 0-9, not {value!r}")
     return int(value)
 
 
 def _body() -> Mapping[str, Any]:
     """The body's fields (a JSON object), else the form and query string's."""
     if request.is_json:
-        data = request.get_json(silent=True)
-        if data is None and request.content_length:
+        raw = request.get_data(cache=True)
+        if not raw:
+            return {}
+        try:
+            data = current_app.json.loads(raw)
+        except ValueError as exc:  # the app's provider: TooDeep is one
+            why = str(exc) if isinstance(exc, TooDeep) else "it is not valid JSON"
             raise _Refused("The browser (or proxy) sent a request that this server could "
-                           "not understand: the body is not valid JSON")
+                           f"not understand: the body is not valid JSON ({why})") from None
         return data if isinstance(data, dict) else {}
     return request.values
 
@@ -137,7 +161,7 @@ def _body_list(name: str) -> list[Any] | None:
     """A list parameter: a JSON array, or the parameter repeated in a form or query."""
     if request.is_json:
         value = _body().get(name)
-        if value is None:
+        if value is None or value == []:  # reqparse's append gave None for no items
             return None
         return value if isinstance(value, list) else [value]
     values = request.values.getlist(name)
@@ -152,13 +176,21 @@ def _literal(field: str, value: Any) -> Any:
     if len(value) > service.MAX_LEGACY_JSON:
         raise _bad(field, f"at most {service.MAX_LEGACY_JSON} characters")
     try:
-        return json.loads(value)
+        return loads(value)
+    except TooDeep as exc:
+        raise _bad(field, str(exc)) from None
     except ValueError:
         pass
     try:
-        return ast.literal_eval(value)
+        literal = ast.literal_eval(value)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         raise _bad(field, f"is not JSON: {value[:80]!r}") from None
+    # A literal may be a set, bytes, a complex number...: none is a JSON value.
+    problem = json_problem(literal)
+    if problem is not None:
+        raise _bad(field, problem)
+    # As stored: tuples become arrays, numbers as keys become text.
+    return json.loads(json.dumps(literal))
 
 
 def legacy_datetime(value: dt.datetime | None) -> str | None:
@@ -447,14 +479,30 @@ def add_reply() -> Response:
     return _message("Reply was added")
 
 
+def _stats(owner_only: bool) -> Response:
+    asked = _id("id")
+    survey_id = legacy_ids.current_id("surveys", asked)
+    user = current_user()
+    try:
+        survey = service.get_survey(survey_id, user)
+    except NotFound:
+        return _message(f"Survey {asked} doesn't exist")
+    if owner_only and not service.may_change(survey.owner_id, user):
+        return _message(f"User {_user().username} not permited")
+    return jsonify(legacy_stats(survey))
+
+
 @_refusals
 def survey_stats() -> Response:
-    survey_id = legacy_ids.current_id("surveys", _id("id"))
-    try:
-        survey = service.get_survey(survey_id, current_user())
-    except NotFound:
-        return _message(f"Survey {survey_id} doesn't exist")
-    return jsonify(legacy_stats(survey))
+    """Anyone's (SURVEYS_LEGACY_PUBLIC_STATS): the old backend's behaviour."""
+    return _stats(owner_only=False)
+
+
+@_access
+@_refusals
+def owner_survey_stats() -> Response:
+    """Its owner's and administrators' only, as the API v1's results (the default)."""
+    return _stats(owner_only=True)
 
 
 # -- token errors in flask-jwt-extended 3's words ------------------------------------------
@@ -477,6 +525,28 @@ def _token_error(error: Exception) -> Response:
         text, status = str(error), 401
     response = jsonify({key: text})
     response.status_code = status
+    return response
+
+
+def legacy_body(error: str) -> dict[str, Any]:
+    """An error's body as the old API (flask-restful) wrote every one: ``{"message": ...}``."""
+    return {"message": error}
+
+
+def _legacy_errors(response: Response) -> Response:
+    """The host's and plugins' JSON errors (``{"error": ...}``: 413, 429, 503...) in the
+    old API's shape. Token errors (``msg``) and the views' own answers are left alone."""
+    if response.status_code < 400 or not response.is_json:
+        return response
+    body = response.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return response
+    if "message" in body or "msg" in body:
+        return response
+    text = body["error"]
+    if isinstance(body.get("retry_after"), int):  # the ratelimit plugin's 429
+        text = f"{text} ({body.get('limit')}): try again in {body['retry_after']} seconds"
+    response.set_data(json.dumps(legacy_body(text)))
     return response
 
 
@@ -531,6 +601,7 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
         reply_view = limit(submit_limit, shared="surveys_submit")(_own(add_reply))
     # Draws on auth's registration budget: its pages and JSON register count with it.
     register_view = register_limits(auth.register_limit)(_own(register))
+    stats_view = survey_stats if settings.legacy_public_stats else owner_survey_stats
     rules: list[tuple[str, str, Callable[..., Response], list[str]]] = [
         ("/register", "register", register_view, ["POST"]),
         ("/login", "login", _login_limits(auth)(_own(login)), ["POST"]),
@@ -544,25 +615,9 @@ def add_legacy(bp: Blueprint, settings: SurveysSettings, auth: AuthSettings) -> 
         ("/getsurveyquestions", "survey_questions", survey_questions, ["GET"]),
         ("/addquestion", "add_question", add_question, ["POST"]),
         ("/addreply", "add_reply", reply_view, ["POST"]),
-        ("/getsurveystats", "survey_stats", survey_stats, ["GET"]),
+        ("/getsurveystats", "survey_stats", stats_view, ["GET"]),
     ]
     for rule, endpoint, view, methods in rules:
         legacy.add_url_rule(rule, endpoint, view, methods=methods)
-    legacy.after_request(_legacy_limit_body)
+    legacy.after_request(_legacy_errors)
     bp.register_blueprint(legacy)
-
-
-def _legacy_limit_body(response: Response) -> Response:
-    """A rate limit's refusal (429, or 503 while its storage is down) in the old shape,
-    ``{"message": ...}``: the old clients show ``message`` and know no ``error``."""
-    if response.status_code not in (429, 503) or not response.is_json:
-        return response
-    body = response.get_json(silent=True)
-    if not isinstance(body, dict) or "scope" not in body or "message" in body:
-        return response  # not ratelimit's answer
-    if response.status_code == 429:
-        text = f"Too many requests: try again in {body.get('retry_after', 60)} seconds"
-    else:
-        text = "The rate limit cannot be checked right now: try again in a moment"
-    response.set_data(json.dumps({"message": text}))
-    return response

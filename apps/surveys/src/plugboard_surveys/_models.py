@@ -22,6 +22,15 @@ from flask_plugboard.db import plugin_metadata
 from flask_plugboard.plugins.auth import User
 from flask_plugboard.plugins.auth._models import UTCDateTime, utcnow
 
+#: Ids are 32-bit integers in the database: a larger one names no row, and is never sent
+#: to the database (PostgreSQL refuses to compare it with an integer column).
+MAX_ID = 2**31 - 1
+
+
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (1 to :data:`MAX_ID`)."""
+    return 0 < value <= MAX_ID
+
 __all__ = [
     "Answer",
     "Base",

@@ -68,8 +68,10 @@ def add_owner_pages(bp: Blueprint, settings: SurveysSettings) -> None:
 def dashboard() -> BaseResponse:
     """The user's surveys, newest first, with their submissions."""
     page = request.args.get("page", "1")
-    # Short digits only: a huge offset overflows the database's integers.
-    number = int(page) if page.isdigit() and len(page) < 7 and int(page) > 0 else 1
+    # Short ASCII digits only (isdigit alone takes "²"): a huge offset overflows the
+    # database's integers. Anything else is the first page, as a missing one is.
+    number = int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1
+    number = max(number, 1)
     user = login_user()
     surveys, total = owner_surveys(user, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))

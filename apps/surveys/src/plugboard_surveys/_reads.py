@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask_plugboard.db import get_db
 from flask_plugboard.plugins.auth._models import utcnow
 
-from ._models import Question, Survey, taking_answers
+from ._models import Question, Survey, storable_id, taking_answers
 
 __all__ = ["ActiveSurvey", "SurveyQuestions", "active_survey_rows", "survey_question_rows"]
 
@@ -98,6 +98,8 @@ def active_survey_rows(now: dt.datetime | None = None) -> Sequence[ActiveSurvey]
 def survey_question_rows(survey_id: int) -> SurveyQuestions | None:
     """Survey ``survey_id``'s questions, with what decides who may see them; None when
     there is no such survey. The caller checks visibility (:func:`._service.may_change`)."""
+    if not storable_id(survey_id):
+        return None
     rows = _read(_QUESTIONS, {"survey_id": survey_id})
     if not rows:
         return None

@@ -34,7 +34,16 @@ from ._errors import (
     NotFound,
     SurveyClosed,
 )
-from ._models import Answer, Choice, Question, Submission, Survey, taking_answers
+from ._json import json_problem
+from ._models import (
+    Answer,
+    Choice,
+    Question,
+    Submission,
+    Survey,
+    storable_id,
+    taking_answers,
+)
 
 __all__ = [
     "MAX_QUESTIONS",
@@ -162,8 +171,12 @@ def legacy_question(type_name: str, content: str | None, reply_content: Any) -> 
 
 
 def _check_json_size(errors: list[FieldError], field: str, value: Any) -> None:
+    problem = json_problem(value)  # a set or bytes from a Python literal, say
+    if problem is not None:
+        errors.append((field, problem))
+        return
     try:
-        text = json.dumps(value, default=str, allow_nan=False)
+        text = json.dumps(value, allow_nan=False)
     except ValueError:  # NaN or Infinity: Python reads them, PostgreSQL's JSON refuses them
         errors.append((field, "NaN and Infinity are not JSON numbers"))
         return
@@ -179,6 +192,8 @@ def _check_json_size(errors: list[FieldError], field: str, value: Any) -> None:
 def get_survey(survey_id: int, user: User | None = None, *, load_questions: bool = True) -> Survey:
     """The survey, when ``user`` may see it: its owner and administrators always; anyone
     while it is active. Else :class:`NotFound` (an inactive survey is nobody's business)."""
+    if not storable_id(survey_id):  # never sent: PostgreSQL refuses to compare it
+        raise NotFound(f"survey {survey_id} does not exist")
     query = sa.select(Survey).where(Survey.id == survey_id)
     if load_questions:
         query = query.options(selectinload(Survey.questions))
@@ -531,6 +546,8 @@ def legacy_reply(question_id: int, value: Any) -> Submission | None:
     _check_json_size(errors, "reply", value)
     if errors:
         raise InvalidInput(errors)
+    if not storable_id(question_id):
+        return None
     db = session()
     # With its survey, in the same query: one round trip to the database, not two.
     question = db.get(Question, question_id, options=[joinedload(Question.survey)])

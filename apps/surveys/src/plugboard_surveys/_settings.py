@@ -20,6 +20,12 @@ class SurveysSettings:
         doc="Serve the endpoints of the old flaskForms backend (/register, /login, "
         "/addsurvey...) at the root, in its wire format, for the clients in the field.",
     )
+    legacy_public_stats: bool = setting(
+        False,
+        doc="Let anyone read a survey's legacy /getsurveystats (every answer, text ones "
+        "included), as the old backend did. Off: only its owner and administrators, with "
+        "their access token, as the API v1's results.",
+    )
     api: bool = setting(True, doc="Serve the Surveys API v1 under SURVEYS_API_PREFIX.")
     api_prefix: str = setting("/api/v1", doc="Where the Surveys API v1 is served.")
     page_size: int = setting(20, min=1, max=100, doc="Surveys per page of a listing, by default.")

@@ -57,6 +57,8 @@ def find_user(username_or_email: str) -> User | None:
     """The user with this username or e-mail address (ignoring case), or None."""
     if not isinstance(username_or_email, str) or not username_or_email.strip():
         return None
+    if "\x00" in username_or_email:  # no user has one; PostgreSQL cannot even compare it
+        return None
     key = normalise(username_or_email.strip())
     column = User.email_key if "@" in key else User.username_key
     return session().scalars(sa.select(User).where(column == key)).one_or_none()
