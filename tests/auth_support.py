@@ -9,6 +9,7 @@ import email
 import email.policy
 import re
 import socket
+import time
 from collections.abc import Callable, Iterator, Sequence
 from email.message import EmailMessage
 from pathlib import Path
@@ -106,6 +107,14 @@ class Inbox:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    def wait(self, count: int = 1, timeout: float = 15.0) -> list[EmailMessage]:
+        """The messages, once ``count`` have arrived (reset mail leaves from a queue, after
+        the page answered) or ``timeout`` seconds have passed."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

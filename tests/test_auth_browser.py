@@ -119,7 +119,7 @@ def test_register_log_out_log_in_and_reset_in_chromium(base_url: str, inbox: Inb
         page.get_by_label("E-mail address").fill("bob@example.org")
         page.get_by_role("button", name="Send the link").click()
         expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
-        assert len(inbox.messages) == 1
+        assert len(inbox.wait(1)) == 1
         link = reset_link(inbox.messages[0])
 
         page.goto(link, wait_until="networkidle")

@@ -405,6 +405,7 @@ def test_sqlite_writes_wait_longer_for_other_workers_than_pythons_default(
     assert own.config["SQLALCHEMY_ENGINE_OPTIONS"] == {
         "connect_args": {"timeout": 60},
         "echo": False,
+        "pool_pre_ping": True,  # the host's default, beside the app's own options
     }
 
 

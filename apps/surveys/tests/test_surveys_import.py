@@ -586,7 +586,10 @@ def test_old_ids_are_kept_in_an_empty_database_even_after_a_dry_run(
         (103, "Anything else?"),
     ]
     assert message(client.post("/addreply", headers={"idQuestion": "102"}, json={"reply": 7}))
-    stats = client.get("/getsurveystats", headers={"id": "10"}).get_json()
+    owner = login(client, "alice")  # the stats are the owner's
+    stats = client.get(
+        "/getsurveystats", headers={"id": "10", "Authorization": f"Bearer {owner}"}
+    ).get_json()
     assert stats[2]["answers"] == [42, "17", 7]
     token = login(client, "alice")
     assert {s["name"]: s["id"] for s in surveys_of(client, token).values()} == {
@@ -646,7 +649,10 @@ def test_old_ids_taken_in_a_used_database_are_mapped_for_legacy_clients(
     }
     assert [q["content"] for q in questions_of(client, 14)][0] == "Favourite colour?"
     assert message(client.post("/addreply", headers={"idQuestion": "100"}, json={"reply": "blue"}))
-    stats = client.get("/getsurveystats", headers={"id": "10"}).get_json()
+    owner = login(client, "alice")  # the stats are the owner's
+    stats = client.get(
+        "/getsurveystats", headers={"id": "10", "Authorization": f"Bearer {owner}"}
+    ).get_json()
     assert stats[0]["answers"] == ["red", "green", "purple", "blue"]
     assert questions_of(client, 13)[0]["content"] == "How good?"
     # The ids the service gave before the import are the new API's.

@@ -14,13 +14,15 @@ import sqlalchemy as sa
 
 from flask_plugboard.db import session
 
-from ._models import LegacyId
+from ._models import LegacyId, storable_id
 
 __all__ = ["current_id"]
 
 
 def current_id(kind: Literal["surveys", "questions"], legacy_id: int) -> int:
     """The id of the survey or question a legacy client means by ``legacy_id``."""
+    if not storable_id(legacy_id):
+        return legacy_id  # names no row, and the database could not compare it
     new_id = session().scalar(
         sa.select(LegacyId.new_id).where(LegacyId.kind == kind, LegacyId.old_id == legacy_id)
     )

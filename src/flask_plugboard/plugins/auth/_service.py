@@ -238,8 +238,8 @@ def _login_user(username_or_email: str) -> User | None:
     the "carol-2" an import renamed, "Carol" as "Carol"."""
     user = find_user(username_or_email)
     name = username_or_email.strip() if isinstance(username_or_email, str) else ""
-    if not name or "@" in name:
-        return user
+    if not name or "@" in name or "\x00" in name:
+        return user  # an address, or a name no one can have (PostgreSQL refuses NUL)
     # Looked up for every name, the user's own included, so that a known and an unknown
     # name run the same statements (see check_credentials).
     owner = (
