@@ -28,7 +28,8 @@ def failure_key(user: User | None, name: str) -> str:
     """The row a login attempt counts in: the account's username, else the name tried."""
     if user is not None:
         return user.username_key
-    return normalise(name.strip())[:_MAX_KEY]
+    # NUL cannot be stored (PostgreSQL refuses it); such a name counts as the name without.
+    return normalise(name.strip().replace("\x00", ""))[:_MAX_KEY]
 
 
 def is_locked(db: Session, key: str, now: dt.datetime) -> bool:
