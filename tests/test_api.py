@@ -28,7 +28,9 @@ def test_exported_names_are_pinned() -> None:
         "get_state",
         "hookimpl",
         "hookspec",
+        "import_object",
         "plugin_blueprint",
+        "plugin_static",
         "setting",
     ]
     for name in flask_plugboard.__all__:

@@ -25,9 +25,12 @@ from flask_plugboard.plugins.auth import (
     activate,
     add_role,
     check_credentials,
+    check_email,
+    check_username,
     deactivate,
     delete_user,
     find_user,
+    normalise_name,
     register_user,
     remove_role,
     set_password,
@@ -512,3 +515,17 @@ def test_a_name_with_a_nul_character_finds_no_user(app: Flask) -> None:
     assert find_user("alice\x00") is None
     assert find_user("alice\x00@example.org") is None
     assert check_credentials("alice\x00", PASSWORD) is None
+
+
+def test_the_name_and_address_checks_are_public_and_say_why() -> None:
+    assert check_username("  alice ") == "alice"
+    assert check_email(" alice@example.org ") == "alice@example.org"
+    assert check_email("  ") is None
+    assert normalise_name("ＡLICE") == normalise_name("alice") == "alice"
+    with pytest.raises(AuthError, match="'al ice' is not valid.*spaces"):
+        check_username("al ice")
+    # NFKC turns the fullwidth at sign into '@': such a name would be read as an address.
+    with pytest.raises(AuthError, match="may not contain '@'"):
+        check_username("alice＠home")
+    with pytest.raises(AuthError, match="write it like name@example.org"):
+        check_email("alice@localhost")

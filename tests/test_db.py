@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -24,11 +25,13 @@ from flask_plugboard import Plugboard, PlugboardError, Plugin
 from flask_plugboard._migrate import current, db_group, upgrade
 from flask_plugboard.db import (
     NAMING_CONVENTION,
+    UTCDateTime,
     ensure_database,
     get_db,
     plugin_metadata,
     session,
     upgrade_database,
+    utcnow,
 )
 from flask_plugboard.testing import postgres_schema
 
@@ -411,9 +414,7 @@ def test_a_plain_revision_is_an_empty_template(make_app: MakeApp, tmp_path: Path
 # -- models through the app's session ---------------------------------------------------
 
 
-def test_plugin_models_work_through_the_apps_session(
-    make_app: MakeApp, database: Database
-) -> None:
+def test_plugin_models_work_through_the_apps_session(make_app: MakeApp, database: Database) -> None:
     app = make_app(Notes, Tags)
     upgrade_database(app)
 
@@ -701,9 +702,7 @@ CLOSED_PORT_URL = "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeou
 
 def test_while_the_database_is_down_data_endpoints_answer_503(tmp_path: Path) -> None:
     app = Flask(__name__, instance_path=str(tmp_path / "instance"))
-    app.config.update(
-        TESTING=True, PLUGBOARD_PLUGINS=[], SQLALCHEMY_DATABASE_URI=CLOSED_PORT_URL
-    )
+    app.config.update(TESTING=True, PLUGBOARD_PLUGINS=[], SQLALCHEMY_DATABASE_URI=CLOSED_PORT_URL)
     Plugboard(app, plugins=[Notes])
     app.add_url_rule("/notes", "notes", _count_notes)
     client = app.test_client()
@@ -732,3 +731,18 @@ def test_pre_ping_is_on_by_default_and_the_config_wins(make_app: MakeApp) -> Non
         assert get_db().engine.pool._pre_ping is True
     with chosen.app_context():
         assert get_db().engine.pool._pre_ping is False
+
+
+def test_utc_datetime_stores_utc_and_reads_back_aware_on_sqlite() -> None:
+    table = sa.Table("stamps", sa.MetaData(), sa.Column("at", UTCDateTime()))
+    engine = sa.create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    plus_two = dt.datetime(2026, 1, 2, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{"at": plus_two}, {"at": utcnow()}])
+        stored, now = conn.scalars(sa.select(table.c.at)).all()
+    assert stored == plus_two and stored.tzinfo == dt.UTC and stored.hour == 10
+    assert now.tzinfo == dt.UTC
+    with pytest.raises(sa.exc.StatementError, match="naive datetime.*utcnow"):
+        with engine.begin() as conn:
+            conn.execute(table.insert(), {"at": dt.datetime(2026, 1, 2)})

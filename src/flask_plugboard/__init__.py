@@ -11,12 +11,13 @@
 from __future__ import annotations
 
 from ._admin import AdminAccessCheck, add_admin_access_check, admin_guard, admin_pages
+from ._discovery import import_object
 from ._host import Plugboard
 from ._page_headers import ADMIN_CONTENT_SECURITY_POLICY, admin_page_headers
 from ._settings import setting
 from ._state import PlugboardState, PluginRecord, get_state
 from ._version import __version__
-from ._web import plugin_blueprint
+from ._web import plugin_blueprint, plugin_static
 from .errors import (
     PlugboardError,
     PluginFailure,
@@ -51,6 +52,8 @@ __all__ = [
     "get_state",
     "hookimpl",
     "hookspec",
+    "import_object",
     "plugin_blueprint",
+    "plugin_static",
     "setting",
 ]

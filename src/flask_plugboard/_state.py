@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+import enum
+from typing import Any, Literal, overload
 
 import pluggy
 from flask import Flask, current_app
@@ -218,12 +219,33 @@ class PlugboardState:
         return app.extensions.get(SETTINGS_KEY, {}).get(name)
 
 
-def get_state(app: Flask | None = None) -> PlugboardState:
-    """Return the host state of ``app`` (default: the current app)."""
+class _Missing(enum.Enum):
+    MISSING = enum.auto()
+
+
+@overload
+def get_state(app: Flask | None = None) -> PlugboardState: ...
+
+
+@overload
+def get_state(app: Flask | None = None, *, default: None) -> PlugboardState | None: ...
+
+
+def get_state(
+    app: Flask | None = None, *, default: None | _Missing = _Missing.MISSING
+) -> PlugboardState | None:
+    """Return the host state of ``app`` (default: the current app).
+
+    Raises :class:`~flask_plugboard.PlugboardError` when Plugboard is not initialised on
+    the app; with ``default=None`` returns ``None`` instead, which is how a plugin that
+    also works as a plain Flask extension asks whether the host is there.
+    """
     target = current_app if app is None else app
     try:
         state: PlugboardState = target.extensions[EXTENSION_KEY]
     except KeyError:
+        if default is None:
+            return None
         raise PlugboardError(
             f"Plugboard is not initialised on app {target.name!r}: call Plugboard(app) "
             "or plugboard.init_app(app) in the app factory"

@@ -53,12 +53,14 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response as BaseResponse
 
+from ._dbtypes import UTCDateTime, utcnow
 from .errors import PlugboardError
 
 __all__ = [
     "NAMING_CONVENTION",
     "RETRY_AFTER",
     "UNAVAILABLE_ERRORS",
+    "UTCDateTime",
     "ensure_database",
     "database_unavailable",
     "get_db",
@@ -66,6 +68,7 @@ __all__ = [
     "plugin_metadata",
     "session",
     "upgrade_database",
+    "utcnow",
 ]
 
 #: Constraint and index names for plugin metadata. Explicit names keep Alembic's

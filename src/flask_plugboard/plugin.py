@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from flask import Blueprint, Flask, current_app
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
 __all__ = ["Plugin", "SETTINGS_KEY"]
+
+_T = TypeVar("_T")
 
 #: Longest plugin name: its version table ``alembic_version_<name>`` must fit PostgreSQL's
 #: 63-character identifiers.
@@ -158,5 +160,38 @@ class Plugin:
         except KeyError:
             raise PlugboardError(
                 f"plugin {self.name!r} is not initialised on app {target.name!r}: "
+                "call init_app(app) or list it in PLUGBOARD_PLUGINS"
+            ) from None
+
+    # -- per-app state ----------------------------------------------------------------
+
+    @classmethod
+    def state_key(cls) -> str:
+        """The ``app.extensions`` key of this plugin's per-app state: ``"<name>.state"``."""
+        return f"{cls.name}.state"
+
+    @classmethod
+    def set_state(cls, app: Flask, state: _T) -> _T:
+        """Keep ``state`` as this plugin's per-app state on ``app`` and return it.
+
+        Call it from :meth:`setup`; read it back with :meth:`state`. The state lives in
+        ``app.extensions``, never on the plugin, so one plugin can serve several apps.
+        """
+        app.extensions[cls.state_key()] = state
+        return state
+
+    @classmethod
+    def state(cls, app: Flask | None = None) -> Any:
+        """Return this plugin's per-app state on ``app`` (default: the current app).
+
+        Raises :class:`~flask_plugboard.errors.PlugboardError` naming the plugin and the
+        app when :meth:`set_state` never ran there (the plugin is not initialised on it).
+        """
+        target = current_app if app is None else app
+        try:
+            return target.extensions[cls.state_key()]
+        except KeyError:
+            raise PlugboardError(
+                f"plugin {cls.name!r} is not initialised on app {target.name!r}: "
                 "call init_app(app) or list it in PLUGBOARD_PLUGINS"
             ) from None

@@ -22,8 +22,7 @@ from flask.testing import FlaskClient
 
 from flask_plugboard.db import get_db, session
 from flask_plugboard.errors import PlugboardError
-from flask_plugboard.plugins.auth import User, find_user, log_out_everywhere
-from flask_plugboard.plugins.auth._service import _checked_username
+from flask_plugboard.plugins.auth import User, check_username, find_user, log_out_everywhere
 from flask_plugboard.testing import postgres_schema, schema_url
 from plugboard_surveys import Question, Submission, Survey
 from plugboard_surveys._flaskforms import email_for, hash_usable, username_for
@@ -532,7 +531,7 @@ def test_old_logins_become_usernames_auth_takes(
     name, reasons = username_for(login, 7, taken)
     assert name == expected
     assert bool(reasons) == (name != login)
-    assert _checked_username(name) == name
+    assert check_username(name) == name
 
 
 @pytest.mark.parametrize(

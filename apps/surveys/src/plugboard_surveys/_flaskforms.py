@@ -23,9 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
-from flask_plugboard.plugins.auth import AuthError
-from flask_plugboard.plugins.auth._models import normalise
-from flask_plugboard.plugins.auth._service import _checked_email
+from flask_plugboard.plugins.auth import AuthError, check_email, normalise_name
 
 from ._app import _database_url
 from ._errors import SurveysError
@@ -210,12 +208,12 @@ def hash_usable(stored: object) -> bool:
 
 def _bad_char(char: str) -> bool:
     # The compared (NFKC) form too: auth refuses a fullwidth "＠" as it refuses "@".
-    return any(c == "@" or c.isspace() or not c.isprintable() for c in char + normalise(char))
+    return any(c == "@" or c.isspace() or not c.isprintable() for c in char + normalise_name(char))
 
 
 def username_for(login: object, old_id: int, taken: set[str]) -> tuple[str, list[str]]:
     """A username auth takes for the old ``login``, not in ``taken`` (compared forms,
-    :func:`normalise`), and why it differs from the login (nothing: the same)."""
+    :func:`normalise_name`), and why it differs from the login (nothing: the same)."""
     original = login.strip() if isinstance(login, str) else ""
     reasons: list[str] = []
     name = "".join("_" if _bad_char(c) else c for c in original)
@@ -228,7 +226,7 @@ def username_for(login: object, old_id: int, taken: set[str]) -> tuple[str, list
         name = name[:_MAX_USERNAME]
         reasons.append(f"a username has at most {_MAX_USERNAME} characters")
     wanted, number = name, 2
-    while normalise(name) in taken:
+    while normalise_name(name) in taken:
         suffix = f"-{number}"
         name = wanted[: _MAX_USERNAME - len(suffix)] + suffix
         number += 1
@@ -242,10 +240,10 @@ def email_for(email: object, taken: set[str]) -> tuple[str | None, str]:
     if not isinstance(email, str) or not email.strip():
         return None, ""
     try:
-        checked = _checked_email(email)
+        checked = check_email(email)
     except AuthError as exc:
         return None, str(exc)
-    if checked is not None and normalise(checked) in taken:
+    if checked is not None and normalise_name(checked) in taken:
         return None, f"the address {checked!r} belongs to another user (ignoring case)"
     return checked, ""
 

@@ -54,15 +54,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from flask_plugboard.db import session
+from flask_plugboard.db import session, utcnow
 from flask_plugboard.plugins.auth import (
     AuthError,
     User,
     add_alias,
     import_user,
+    normalise_name,
     revoke_token_id,
 )
-from flask_plugboard.plugins.auth._models import normalise, utcnow
 
 from . import _kinds as kinds
 from . import _service as service
@@ -399,9 +399,9 @@ class _Run:
                 self.report.notices.append(_notice(row.login, username, email, aliased, renamed))
             if no_email:
                 report.changes.append(f"user {label} has no e-mail address: {no_email}")
-            names.add(normalise(username))
+            names.add(normalise_name(username))
             if email:
-                emails.add(normalise(email))
+                emails.add(normalise_name(email))
             self.new["users"][old_id] = user.id
             done.append((old_id, user.id))
             if isinstance(row.login, str) and 0 < len(row.login) <= _MAX_LOGIN:

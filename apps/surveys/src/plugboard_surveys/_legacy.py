@@ -44,19 +44,20 @@ from flask_plugboard.plugins.auth import (
     PasswordPolicyError,
     User,
     check_credentials,
+    check_email,
+    check_username,
     current_user,
     delete_user,
     find_user,
     is_admin,
     issue_tokens,
+    login_limits,
     new_access_token,
+    normalise_name,
     register_limits,
     register_user,
     revoke_token,
 )
-from flask_plugboard.plugins.auth._abuse import login_limits
-from flask_plugboard.plugins.auth._models import normalise
-from flask_plugboard.plugins.auth._service import _checked_email, _checked_username
 from flask_plugboard.plugins.ratelimit import limit
 
 from . import _legacy_ids as legacy_ids
@@ -288,8 +289,8 @@ def register() -> Response:
     if not password:
         raise _missing("password")
     for field, check, value in (
-        ("username", _checked_username, username),
-        ("email", _checked_email, email),
+        ("username", check_username, username),
+        ("email", check_email, email),
     ):
         try:
             check(value)
@@ -553,7 +554,7 @@ def _legacy_errors(response: Response) -> Response:
 def _header_account(req: Request) -> str | None:
     """The account a legacy login tries (its ``username`` header), as auth counts it."""
     name = req.headers.get("username", "").strip()
-    return "account:" + normalise(name)[:254] if req.method == "POST" and name else None
+    return "account:" + normalise_name(name)[:254] if req.method == "POST" and name else None
 
 
 def _login_limits(auth: AuthSettings) -> Callable[[F], F]:

@@ -18,9 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from flask_plugboard.db import plugin_metadata
+from flask_plugboard.db import UTCDateTime, plugin_metadata, utcnow
 from flask_plugboard.plugins.auth import User
-from flask_plugboard.plugins.auth._models import UTCDateTime, utcnow
 
 #: Ids are 32-bit integers in the database: a larger one names no row, and is never sent
 #: to the database (PostgreSQL refuses to compare it with an integer column).

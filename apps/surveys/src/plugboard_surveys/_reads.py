@@ -21,8 +21,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from flask_plugboard.db import get_db
-from flask_plugboard.plugins.auth._models import utcnow
+from flask_plugboard.db import get_db, utcnow
 
 from ._models import Question, Survey, storable_id, taking_answers
 

@@ -20,9 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
-from flask_plugboard.db import session
+from flask_plugboard.db import session, utcnow
 from flask_plugboard.plugins.auth import User, is_admin
-from flask_plugboard.plugins.auth._models import utcnow
 
 from . import _kinds as kinds
 from ._errors import (

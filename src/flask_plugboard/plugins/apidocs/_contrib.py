@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask
 
-from flask_plugboard._state import EXTENSION_KEY
+from flask_plugboard import get_state
 from flask_plugboard.markers import PROJECT
 from flask_plugboard.plugin import Plugin
 
@@ -68,7 +68,7 @@ def _argnames(function: Callable[..., Any]) -> tuple[str, ...]:
 
 def implementations(app: Flask, hook: str) -> list[Impl]:
     """Every implementation of ``hook`` on ``app``, in plugin load order."""
-    state = app.extensions.get(EXTENSION_KEY)
+    state = get_state(app, default=None)
     if state is not None:
         caller = getattr(state.hook, hook, None)
         if caller is None:

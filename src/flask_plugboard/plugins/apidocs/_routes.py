@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import Rule
 
-from flask_plugboard._state import EXTENSION_KEY
+from flask_plugboard import get_state
 
 from ._decorator import ApiSpec, spec_of
 from ._paths import openapi_path
@@ -91,7 +91,7 @@ def routes(app: Flask, settings: ApiDocsSettings, own: str) -> Iterator[Route]:
 
 def plugin_routes(app: Flask) -> dict[str, str]:
     """Rule -> the plugin that registered it (from the host's records)."""
-    state = app.extensions.get(EXTENSION_KEY)
+    state = get_state(app, default=None)
     if state is None:
         return {}
     owners: dict[str, str] = {}

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from flask_plugboard import admin_guard, plugin_blueprint
-from flask_plugboard._web import plugin_static
+from flask_plugboard import admin_guard, plugin_blueprint, plugin_static
 from flask_plugboard.errors import PlugboardError
 
 from ._document import build_document

@@ -13,7 +13,7 @@ See ``docs/batteries/auth.md`` for the pages, endpoints, settings and commands.
 
 from __future__ import annotations
 
-from ._abuse import register_limits
+from ._abuse import login_limits, register_limits
 from ._aliases import add_alias, aliases_of, remove_alias
 from ._bearer import authenticated_by_bearer_token
 from ._csrf import CSRFError, check_csrf, csrf_field, csrf_protect, csrf_token
@@ -21,6 +21,7 @@ from ._errors import AuthError, DuplicateUserError, PasswordPolicyError, Unknown
 from ._identity import add_identity_source, current_user, login_required, roles_required, user_for
 from ._mail import MailError, MailSender, send_mail, set_mail_sender
 from ._models import Role, User
+from ._models import normalise as normalise_name
 from ._next import safe_next
 from ._passwords import Passwords, Verdict
 from ._plugin import Auth
@@ -32,6 +33,8 @@ from ._service import (
     activate,
     add_role,
     check_credentials,
+    check_email,
+    check_username,
     deactivate,
     delete_user,
     find_user,
@@ -89,7 +92,9 @@ __all__ = [
     "authenticated_by_bearer_token",
     "check_credentials",
     "check_csrf",
+    "check_email",
     "check_secret_key",
+    "check_username",
     "csrf_field",
     "csrf_protect",
     "csrf_token",
@@ -107,7 +112,9 @@ __all__ = [
     "log_out_everywhere",
     "log_out_other_sessions",
     "new_access_token",
+    "login_limits",
     "login_required",
+    "normalise_name",
     "prune",
     "refresh_tokens",
     "register_limits",

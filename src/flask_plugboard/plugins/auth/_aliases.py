@@ -17,7 +17,7 @@ from flask_plugboard.db import session
 
 from ._errors import DuplicateUserError
 from ._models import User, UserAlias
-from ._service import _checked_username, _transaction, _user
+from ._service import _transaction, _user, check_username
 
 __all__ = ["add_alias", "aliases_of", "remove_alias"]
 
@@ -30,7 +30,7 @@ def add_alias(user: User | str, alias: str, *, commit: bool = True) -> UserAlias
     ``commit=False`` the alias is only flushed (an import commits itself).
     """
     target = _user(user)
-    alias = _checked_username(alias)
+    alias = check_username(alias)
     db = session()
     existing = db.get(UserAlias, alias)
     if existing is not None:

@@ -46,9 +46,9 @@ from ._errors import AuthError, DuplicateUserError, PasswordPolicyError
 from ._identity import REQUIREMENT_ATTR, AuthRequirement
 from ._models import User
 from ._service import (
-    _checked_email,
-    _checked_username,
     check_credentials,
+    check_email,
+    check_username,
     find_user,
     log_out_everywhere,
     register_user,
@@ -209,8 +209,8 @@ def add_api(bp: Blueprint, settings: AuthSettings) -> None:
             username = _text(body, "username", 150)
             password = _text(body, "password", max_password)
             email = _text(body, "email", 254, required=False) or None
-            _checked("username", lambda: _checked_username(username))
-            _checked("email", lambda: _checked_email(email))
+            _checked("username", lambda: check_username(username))
+            _checked("email", lambda: check_email(email))
             user = register_user(username, password, email=email)
         except _BadInput as bad:
             return _error(bad.status, bad.message, bad.field)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from flask_plugboard.db import plugin_metadata
+from flask_plugboard.db import UTCDateTime, plugin_metadata, utcnow
 
 __all__ = [
     "AuthSession",
@@ -26,6 +25,7 @@ __all__ = [
     "RevokedToken",
     "Role",
     "User",
+    "UTCDateTime",
     "UserAlias",
     "normalise",
     "user_roles",
@@ -36,33 +36,6 @@ __all__ = [
 def normalise(text: str) -> str:
     """The form a username or e-mail address is compared in: NFKC, case-folded."""
     return unicodedata.normalize("NFKC", text).casefold()
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
-    """A timestamp kept in UTC; naive values from SQLite come back marked as UTC."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: auth stores timezone-aware times")
-        value = value.astimezone(dt.UTC)
-        # SQLite compares timestamps as text: store them all the same way, without offset.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):

@@ -35,6 +35,8 @@ __all__ = [
     "activate",
     "add_role",
     "check_credentials",
+    "check_email",
+    "check_username",
     "deactivate",
     "delete_user",
     "find_user",
@@ -74,8 +76,8 @@ def register_user(
     and :class:`AuthError` for an unusable username, address or role name.
     """
     state = get_auth_state()
-    username = _checked_username(username)
-    email = _checked_email(email)
+    username = check_username(username)
+    email = check_email(email)
     state.policy.check(password, username=username, email=email)
     db = session()
     username_key = normalise(username)
@@ -135,8 +137,8 @@ def import_user(
     """
     if user_id is not None and (type(user_id) is not int or user_id < 1):
         raise AuthError(f"user_id = {user_id!r}: give a positive integer, or None")
-    username = _checked_username(username)
-    email = _checked_email(email)
+    username = check_username(username)
+    email = check_email(email)
     if not isinstance(password_hash, str) or not password_hash.startswith(_KNOWN_HASHES):
         raise AuthError(
             f"the password hash of {username!r} is of no format auth verifies (argon2, "
@@ -414,7 +416,12 @@ def _role(db: Session, name: str) -> Role:
     return role
 
 
-def _checked_username(username: str) -> str:
+def check_username(username: str) -> str:
+    """``username`` stripped, or :class:`AuthError` saying why it cannot be a username.
+
+    1 to 150 printable characters without spaces or ``'@'`` (in the given and the
+    compared form, :func:`normalise_name`). The database is not consulted.
+    """
     if not isinstance(username, str):
         raise AuthError("the username must be a string")
     username = username.strip()
@@ -431,7 +438,9 @@ def _checked_username(username: str) -> str:
     return username
 
 
-def _checked_email(email: str | None) -> str | None:
+def check_email(email: str | None) -> str | None:
+    """``email`` stripped (``None`` when empty), or :class:`AuthError` saying why it is
+    not an e-mail address like ``name@example.org``. The database is not consulted."""
     if email is None:
         return None
     if not isinstance(email, str):

@@ -28,8 +28,7 @@ from flask import Blueprint, Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from flask_plugboard import Plugin, SettingsError, __version__, hookimpl, setting
-from flask_plugboard._state import EXTENSION_KEY, PlugboardState
+from flask_plugboard import Plugin, SettingsError, __version__, get_state, hookimpl, setting
 
 from ._policy import REFUSED_BODY, Options, Policy, PolicyError, parse_options, parse_override
 from ._policy import refused as _refused
@@ -119,8 +118,8 @@ class Cors(Plugin):
     def setup(self, app: Flask, settings: CorsSettings) -> None:
         policies = _Policies(app, settings.options())
         app.extensions[_STATE_KEY] = policies
-        state = app.extensions.get(EXTENSION_KEY)
-        record = state.records.get(self.name) if isinstance(state, PlugboardState) else None
+        state = get_state(app, default=None)
+        record = state.records.get(self.name) if state is not None else None
         if record is None or record.plugin is not self:
             _install(app, policies)
         # Else the host is starting this plugin: the middleware goes in when the app is

@@ -16,8 +16,7 @@ from flask import Flask, Request, current_app
 from limits import RateLimitItem
 from limits.strategies import RateLimiter
 
-from flask_plugboard._discovery import import_object
-from flask_plugboard._state import EXTENSION_KEY
+from flask_plugboard import get_state, import_object
 from flask_plugboard.errors import SettingsError
 
 from ._rules import (
@@ -284,7 +283,7 @@ def key_func(app: Flask, key: object, where: str) -> KeyFunc:
     if key == "remote_addr":
         return _addr
     if key == "user":
-        state = app.extensions.get(EXTENSION_KEY)
+        state = get_state(app, default=None)
         hook = state.hook.plugboard_current_user if state is not None else None
         if hook is None or not hook.get_hookimpls():
             return _addr

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Blueprint, Flask, Response, current_app, has_app_context, request
 
-from flask_plugboard import Plugin, __version__, hookimpl, setting
+from flask_plugboard import Plugin, __version__, get_state, hookimpl, setting
 from flask_plugboard.connections import redis_client, redis_url
 from flask_plugboard.errors import PlugboardError
 
@@ -196,8 +196,6 @@ class Stats(Plugin):
     @hookimpl
     def plugboard_app_ready(self, app: Flask) -> None:
         """Register the collectors other plugins return from ``stats_collectors()``."""
-        from flask_plugboard._state import get_state
-
         hook = get_state(app).hook.stats_collectors
         if not hook.get_hookimpls():
             return

@@ -15,8 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response as BaseResponse
 
-from flask_plugboard import admin_guard, admin_page_headers, plugin_blueprint
-from flask_plugboard._web import plugin_static
+from flask_plugboard import admin_guard, admin_page_headers, plugin_blueprint, plugin_static
 
 from ._figures import Figures
 
