@@ -3,8 +3,8 @@
 A bundled plugin may use anything of its own package, the host's public modules and names
 (no ``_`` at any level: ``flask_plugboard``, ``flask_plugboard.db``...) and other plugins'
 public faces (``flask_plugboard.plugins.auth``, never ``flask_plugboard.plugins.auth._x``).
-The survey service may use the public names of the host and of the plugins. What a
-third-party author copies from a battery then works for them too.
+The survey service (and the example app) may use the public names of the host and of the
+plugins. What a third-party author copies from a battery then works for them too.
 
 Every import statement counts, also those inside functions, and so do
 ``importlib.import_module("...")`` / ``import_object("...")`` calls with a literal path.
@@ -113,6 +113,12 @@ def test_the_survey_service_imports_only_public_names() -> None:
     sources = sorted(ROOT.glob("apps/*/src"))
     assert sources, "no app under apps/*/src"
     found = [c for src in sources for f in _files(src) for c in crossings(f, src)]
+    assert not found, "\n".join(found)
+
+
+def test_the_examples_import_only_public_names() -> None:
+    examples = ROOT / "examples"
+    found = [c for f in _files(examples) for c in crossings(f, examples)]
     assert not found, "\n".join(found)
 
 
