@@ -439,8 +439,10 @@ def check_username(username: str) -> str:
 
 
 def check_email(email: str | None) -> str | None:
-    """``email`` stripped (``None`` when empty), or :class:`AuthError` saying why it is
-    not an e-mail address like ``name@example.org``. The database is not consulted."""
+    """``email`` stripped, ``None`` when empty; :class:`AuthError` when it is not an address.
+
+    An address is written like ``name@example.org``. The database is not consulted.
+    """
     if email is None:
         return None
     if not isinstance(email, str):
