@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +72,19 @@ def test_import_object_takes_colon_and_dotted_paths() -> None:
     assert import_object("flask_plugboard.plugin.Plugin") is Plugin
     with pytest.raises(ModuleNotFoundError):
         import_object("flask_plugboard.no_such_module:thing")
+
+
+def test_the_plugin_author_surface_is_documented_with_an_example_each() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text()
+    examples = "\n".join(re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL))
+    for used in [
+        "set_state(app",
+        ".state()",
+        "get_state(app, default=None)",
+        "plugin_static(",
+        "import_object(",
+        "UTCDateTime()",
+        "utcnow",
+    ]:
+        assert used in examples, f"docs/plugins.md shows no example of {used}"
+    assert "current_user" in page
