@@ -184,8 +184,10 @@ def plugboard_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_plugboard_app(tmp_path: Path) -> Callable[..., Flask]:
-    """Factory: ``make_plugboard_app(plugins=[...], config={...})`` -> app."""
+def make_plugboard_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Factory: ``make_plugboard_app(plugins=[...], config={...})`` -> app. The database
+    connections of the apps it made are closed after the test."""
+    apps: list[Flask] = []
 
     def make(
         plugins: Iterable[Plugin | type[Plugin]] = (),
@@ -193,19 +195,36 @@ def make_plugboard_app(tmp_path: Path) -> Callable[..., Flask]:
         **kwargs: Any,
     ) -> Flask:
         kwargs.setdefault("instance_path", str(tmp_path / "instance"))
-        return build_app(plugins, config, **kwargs)
+        app = build_app(plugins, config, **kwargs)
+        apps.append(app)
+        return app
 
-    return make
+    yield make
+    for app in apps:
+        _close_connections(app)
+
+
+def _close_connections(app: Flask) -> None:
+    """Close the pooled connections of ``app``'s Flask-SQLAlchemy engines, if it has any:
+    left to the garbage collector, they would warn (an error under ``-W error``)."""
+    db = app.extensions.get("sqlalchemy")
+    if db is None:
+        return
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture
 def plugboard_app(
     request: pytest.FixtureRequest,
-    make_plugboard_app: Callable[..., Flask],
-    plugboard_plugins: list[Plugin | type[Plugin]],
     plugboard_config: dict[str, Any],
+    plugboard_plugins: list[Plugin | type[Plugin]],
+    make_plugboard_app: Callable[..., Flask],
 ) -> Flask:
     """An app with the host and the chosen plugins."""
+    # plugboard_config first: a database it names (plugboard_database) outlives the app's
+    # connections, which make_plugboard_app closes.
     marker = request.node.get_closest_marker("plugboard")
     plugins: Iterable[Plugin | type[Plugin]] = plugboard_plugins
     config: dict[str, Any] = dict(plugboard_config)
