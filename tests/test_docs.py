@@ -68,3 +68,12 @@ def test_every_bundled_plugin_has_a_page() -> None:
     for name in BUNDLED:
         assert (DOCS / "batteries" / f"{name}.md").exists(), f"docs/batteries/{name}.md"
         assert f"batteries/{name}.md" in settings
+
+
+def test_every_path_in_the_readmes_layout_table_exists() -> None:
+    readme = (DOCS.parent / "README.md").read_text()
+    layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    paths = re.findall(r"^\| `([^`]+)` \|", layout, flags=re.MULTILINE)
+    assert "src/flask_plugboard/testing/" in paths
+    missing = [p for p in paths if not (DOCS.parent / p).exists()]
+    assert not missing, f"README.md's layout table names paths that do not exist: {missing}"
