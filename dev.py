@@ -3,6 +3,7 @@
 
     python3 dev.py run              # set up, then serve Surveys at http://127.0.0.1:5000
     python3 dev.py demo             # the small demo of the bundled plugins, same address
+    python3 dev.py run --port 8000  # run and demo: another port on 127.0.0.1 (default 5000)
     python3 dev.py test             # set up, then run the whole test suite
     python3 dev.py test --deps lowest   # the suite against the lowest supported versions
     python3 dev.py lint             # ruff and mypy (strict)
@@ -105,10 +106,25 @@ def ensure_chromium() -> None:
     )
 
 
-def _serve(flask: Path, app: str, env: dict[str, str] | None = None) -> None:
-    argv = [str(flask), "--app", app, "run", "--host", "127.0.0.1", "--port", "5000"]
+def serve_argv(flask: Path, app: str, port: int) -> list[str]:
+    """The ``flask run`` command line that serves ``app`` on 127.0.0.1:``port``."""
+    return [str(flask), "--app", app, "run", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def _serve(flask: Path, app: str, port: int, env: dict[str, str] | None = None) -> None:
     # Replaces this process with the dev server, no shell.
-    os.execve(flask, argv, env or dict(os.environ))  # noqa: S606
+    os.execve(flask, serve_argv(flask, app, port), env or dict(os.environ))  # noqa: S606
+
+
+def port_number(text: str) -> int:
+    """A TCP port for ``--port``: an integer from 1 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to 65535")
+    return port
 
 
 def ensure_wrk() -> None:
@@ -144,18 +160,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say("preparing the database (flask --app plugboard_surveys db upgrade)")
     _run(flask, "--app", "plugboard_surveys", "db", "upgrade", env=env)
     _say(
-        "serving Surveys at http://127.0.0.1:5000 (Ctrl+C stops it); API docs at /docs; "
+        f"serving Surveys at http://127.0.0.1:{args.port} (Ctrl+C stops it); API docs at /docs; "
         f"an administrator: {flask} --app plugboard_surveys auth create-admin NAME "
         "(with SURVEYS_ENVIRONMENT=development INSTANCE_PATH=instance)"
     )
-    _serve(flask, "plugboard_surveys", env)
+    _serve(flask, "plugboard_surveys", args.port, env)
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     python = ensure_venv()
-    _say("serving the demo at http://127.0.0.1:5000 (Ctrl+C stops it)")
-    _serve(python.parent / "flask", "examples/demo.py")
+    _say(f"serving the demo at http://127.0.0.1:{args.port} (Ctrl+C stops it)")
+    _serve(python.parent / "flask", "examples/demo.py", args.port)
     return 0
 
 
@@ -210,16 +226,19 @@ def _check_python() -> None:
         sys.exit(f"dev.py: Python 3.11 or newer is needed (found {sys.version.split()[0]})")
 
 
-def main() -> int:
-    _check_python()
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="set up and serve Surveys at http://127.0.0.1:5000")
+    run = sub.add_parser("run", help="set up and serve Surveys at http://127.0.0.1:PORT")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="set up and serve the plugins demo instead")
     demo.set_defaults(func=cmd_demo)
+    for serving in (run, demo):
+        serving.add_argument(
+            "--port", type=port_number, default=5000, help="port on 127.0.0.1 (default 5000)"
+        )
     test = sub.add_parser("test", help="set up and run the test suite")
     test.add_argument("--deps", choices=["newest", "lowest"], default="newest")
     test.add_argument("--workers", default="auto", help="pytest-xdist workers (0: none)")
@@ -229,7 +248,12 @@ def main() -> int:
     bench = sub.add_parser("bench", help="run the benchmarks")
     bench.add_argument("bench_args", nargs="*")
     bench.set_defaults(func=cmd_bench)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    _check_python()
+    args = build_parser().parse_args()
     return int(args.func(args))
 
 

@@ -746,3 +746,52 @@ def test_utc_datetime_stores_utc_and_reads_back_aware_on_sqlite() -> None:
     with pytest.raises(sa.exc.StatementError, match="naive datetime.*utcnow"):
         with engine.begin() as conn:
             conn.execute(table.insert(), {"at": dt.datetime(2026, 1, 2)})
+
+# -- doctor --------------------------------------------------------------------------------
+
+
+def test_doctor_reports_a_database_never_migrated(make_app: MakeApp) -> None:
+    app = make_app(Notes, Tags)
+    result = app.test_cli_runner().invoke(args=["plugins", "doctor"])
+    assert result.exit_code == 1, result.output
+    assert f"FAIL notes: not migrated, head is {NOTES_HEAD}; run: flask db upgrade notes" in (
+        result.output
+    )
+    assert "FAIL tags: not migrated" in result.output
+    assert "No problems found" not in result.output
+
+    upgrade_database(app)
+    result = app.test_cli_runner().invoke(args=["plugins", "doctor"])
+    assert result.exit_code == 0, result.output
+    assert f"OK   notes: {NOTES_HEAD} (head)" in result.output
+
+
+def test_doctor_reports_a_schema_behind_the_plugins_migrations(make_app: MakeApp) -> None:
+    app = make_app(Notes)
+    assert run(app, "upgrade").exit_code == 0
+    assert run(app, "downgrade", "notes", "-1").exit_code == 0  # as before a plugin upgrade
+    result = app.test_cli_runner().invoke(args=["plugins", "doctor"])
+    assert result.exit_code == 1, result.output
+    assert (
+        f"FAIL notes: at {NOTES_FIRST}, head is {NOTES_HEAD}; run: flask db upgrade notes"
+    ) in result.output
+
+
+def test_a_plugin_used_without_the_host_creates_its_tables_from_its_metadata(
+    database: Database, tmp_path: Path
+) -> None:
+    # The path docs/database.md gives for a plugin with models on an app without Plugboard.
+    app = Flask(__name__, instance_path=str(tmp_path / "instance"))
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=database.url, SQLALCHEMY_ENGINE_OPTIONS=database.engine_options
+    )
+    db = SQLAlchemy(app)
+    Notes().init_app(app)
+    with app.app_context():
+        Notes.metadata.create_all(db.engine)
+        session().add(Note(title="alone"))
+        session().commit()
+        assert [n.title for n in session().scalars(sa.select(Note))] == ["alone"]
+    assert "notes_note" in database.tables()
+    with app.app_context():
+        db.engine.dispose()

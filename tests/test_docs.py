@@ -9,6 +9,7 @@ import click
 import pytest
 
 from flask_plugboard import hookspecs
+from flask_plugboard._console import main as plugboard_main
 from flask_plugboard._discovery import BUNDLED, import_object
 from flask_plugboard._settings import describe_settings
 from flask_plugboard._state import HostSettings
@@ -55,8 +56,9 @@ def test_every_cli_command_is_documented(tmp_path: Path) -> None:
         instance_path=str(tmp_path / "instance"),
     )
     text = (DOCS / "cli.md").read_text()
-    commands = _commands(app.cli, "flask")
+    commands = _commands(app.cli, "flask") + _commands(plugboard_main, "plugboard")
     assert "flask plugins list" in commands and "flask auth create-admin" in commands
+    assert "plugboard new" in commands
     missing = [c for c in commands if f"`{c}" not in text]
     assert not missing, f"not in docs/cli.md: {missing}"
 
@@ -66,3 +68,12 @@ def test_every_bundled_plugin_has_a_page() -> None:
     for name in BUNDLED:
         assert (DOCS / "batteries" / f"{name}.md").exists(), f"docs/batteries/{name}.md"
         assert f"batteries/{name}.md" in settings
+
+
+def test_every_path_in_the_readmes_layout_table_exists() -> None:
+    readme = (DOCS.parent / "README.md").read_text()
+    layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    paths = re.findall(r"^\| `([^`]+)` \|", layout, flags=re.MULTILINE)
+    assert "src/flask_plugboard/testing/" in paths
+    missing = [p for p in paths if not (DOCS.parent / p).exists()]
+    assert not missing, f"README.md's layout table names paths that do not exist: {missing}"

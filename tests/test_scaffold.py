@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 
 from flask_plugboard import Plugin
@@ -22,6 +24,7 @@ EXPECTED_FILES = {
     "README.md",
     "pyproject.toml",
     "src/plugboard_audit_log/__init__.py",
+    "src/plugboard_audit_log/migrations/0001_create_audit_log_visit.py",
     "src/plugboard_audit_log/static/audit_log.css",
     "src/plugboard_audit_log/templates/audit_log/index.html",
     "tests/test_audit_log.py",
@@ -50,7 +53,41 @@ def test_new_writes_the_package_and_says_what_to_do_next(app: Flask, tmp_path: P
     assert f"Created {root}:" in output
     assert "  src/plugboard_audit_log/__init__.py" in output
     assert "pytest" in output
+    assert "pip install /path/to/plugboard" in output
     assert 'PLUGBOARD_PLUGINS = ["audit_log"]' in output
+
+
+def test_new_works_without_an_app_in_an_empty_folder(tmp_path: Path) -> None:
+    # No FLASK_APP and no app module here: `flask plugins new` would answer
+    # "No such command 'plugins'"; the plugboard command needs none.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flask_plugboard", "new", "audit_log"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert files_under(tmp_path / "plugboard-audit_log") == EXPECTED_FILES
+    assert "Created plugboard-audit_log:" in proc.stdout
+
+
+def test_the_plugboard_script_is_declared_and_runs_new(tmp_path: Path) -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    target = pyproject["project"]["scripts"]["plugboard"]
+    main = import_object(target)
+    result = CliRunner().invoke(main, ["new", "audit_log", "--path", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert files_under(tmp_path / "plugboard-audit_log") == EXPECTED_FILES
+
+
+def test_the_readme_says_how_to_install_the_host() -> None:
+    readme = render_files("audit_log")["README.md"]
+    assert "pip install /path/to/plugboard" in readme
+    assert "pip install plugboard-audit_log\n" not in readme
+    assert "flask db upgrade audit_log" in readme
 
 
 def test_the_generated_tests_pass(app: Flask, tmp_path: Path) -> None:
@@ -69,7 +106,10 @@ def test_the_generated_tests_pass(app: Flask, tmp_path: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "4 passed" in proc.stdout
+    # A model and its migration, a CLI command, a hook, a page: six tests, each on SQLite
+    # and on PostgreSQL (skipped, saying why, where no server answers).
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"(12 passed|6 passed, 6 skipped) in .*", summary), proc.stdout
 
 
 def test_pyproject_declares_the_entry_point_and_the_package_data(

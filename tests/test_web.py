@@ -17,12 +17,13 @@ from flask_plugboard import (
     PlugboardError,
     Plugin,
     SettingsError,
+    get_state,
     hookimpl,
     plugin_blueprint,
     setting,
 )
 from flask_plugboard._web import plugin_static
-from flask_plugboard.testing import build_app
+from flask_plugboard.testing import HookRecorder, build_app
 
 SECRET = "hunter2-very-secret-token"
 
@@ -531,3 +532,33 @@ def test_a_check_of_a_plugin_that_failed_at_init_is_rolled_back() -> None:
     response = app.test_client().get("/admin/plugins.json")
     assert response.status_code == 403
     assert "no plugin decides" in response.json["error"]
+
+
+class SlotWatcher(Plugin):
+    name = "slot_watcher"
+
+    @hookimpl
+    def plugboard_template_slot(self, slot: str, context: dict[str, Any]) -> Markup | None:
+        if slot == "admin_plugin_detail" and context["plugin"] == self.name:
+            return Markup('<p class="watcher-detail">details of mine</p>')
+        return None
+
+
+def test_admin_slots_get_the_context_docs_hooks_md_lists() -> None:
+    # The table of plugboard_template_slot in docs/hooks.md: slot -> keys of `context`.
+    app = build_app([SlotWatcher], ADMIN)
+    recorder = HookRecorder(get_state(app).pm)
+    html = app.test_client().get("/admin/plugins").text
+    recorder.close()
+    contexts: dict[str, list[dict[str, Any]]] = {}
+    for call in recorder.calls_for("plugboard_template_slot"):
+        contexts.setdefault(call.kwargs["slot"], []).append(dict(call.kwargs["context"]))
+    assert {slot: set(found[0]) for slot, found in contexts.items()} == {
+        "head": {"page"},
+        "admin_nav": {"page"},
+        "admin_plugin_detail": {"page", "plugin"},
+        "admin_plugins_after": {"page", "plugins"},
+    }
+    assert contexts["head"][0]["page"] == "plugins"
+    assert [c["plugin"] for c in contexts["admin_plugin_detail"]] == ["slot_watcher"]
+    assert html.count("details of mine") == 1

@@ -316,7 +316,9 @@ def new_command(name: str, path: Path) -> None:
             "with one name cannot load on one app: rename one of them."
         )
     click.echo(
-        f"\nNext:\n  cd {root}\n  pip install -e '.[test]'\n  pytest\n"
+        f"\nNext:\n  cd {root}\n"
+        "  pip install /path/to/plugboard  # the host (on no index): its folder or wheel\n"
+        f"  pip install -e '.[test]'\n  pytest\n"
         f'Then enable it on an app with PLUGBOARD_PLUGINS = ["{name}"].'
     )
 

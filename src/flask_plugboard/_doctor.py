@@ -11,10 +11,12 @@ from collections.abc import Sequence
 
 from flask import Flask
 from packaging.version import InvalidVersion, Version
+from sqlalchemy.exc import SQLAlchemyError
 
 from ._adopt import AdoptedExtension
 from ._clashes import command_clashes, template_clashes
 from ._host import _check_host_version
+from ._migrate import current as migration_status
 from ._ordering import parse_requirement
 from ._settings import describe_settings, load_settings
 from ._state import HostSettings, PlugboardState, get_state
@@ -52,6 +54,7 @@ def doctor_checks(app: Flask) -> list[Section]:
         Section("templates", _fails(template_clashes(app, state), "no template clashes")),
         Section("config keys", _check_config_keys(app, state)),
         Section("quarantine", _check_quarantine(state)),
+        Section("migrations", check_migrations(app)),
     ]
 
 
@@ -297,6 +300,23 @@ def _check_quarantine(state: PlugboardState) -> list[Check]:
                 )
             )
     return checks or [(True, "no plugin is quarantined")]
+
+
+def check_migrations(app: Flask) -> list[Check]:
+    """Each plugin's schema against the head of its migrations: one not at its head (a
+    database never migrated, or migrated before an upgrade of the plugin) is a problem
+    that names ``flask db upgrade``."""
+    if "sqlalchemy" not in app.extensions:
+        return [(True, "no database on this app")]
+    try:
+        statuses = migration_status(app)
+    except (PlugboardError, SQLAlchemyError) as exc:
+        return [(False, f"cannot read the plugins' schema versions: {exc}")]
+    checks: list[Check] = []
+    for status in statuses:
+        pending = status.loaded and bool(status.heads) and not status.up_to_date
+        checks.append((not pending, status.describe()))
+    return checks or [(True, "no plugin has models or migrations")]
 
 
 # -- new ------------------------------------------------------------------------------

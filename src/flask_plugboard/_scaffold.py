@@ -29,6 +29,7 @@ _FILES = {
     "README.md.tmpl": "README.md",
     "gitignore.tmpl": ".gitignore",
     "plugin.py.tmpl": "src/plugboard_{name}/__init__.py",
+    "migration.py.tmpl": "src/plugboard_{name}/migrations/0001_create_{name}_visit.py",
     "index.html.tmpl": "src/plugboard_{name}/templates/{name}/index.html",
     "style.css.tmpl": "src/plugboard_{name}/static/{name}.css",
     "test_plugin.py.tmpl": "tests/test_{name}.py",

@@ -7,23 +7,34 @@ Fixtures:
   ``plugboard_plugins`` and ``plugboard_config`` fixtures (override them in a
   ``conftest.py``). ``TESTING`` is on, so a failing plugin fails the test (strict host).
 - ``plugboard_client``: ``plugboard_app.test_client()``.
-- ``plugboard_runner``: ``plugboard_app.test_cli_runner()``.
+- ``plugboard_runner``: a CLI runner of ``plugboard_app`` that runs commands as ``flask``
+  does, inside an app context, so a plugin's plain ``click`` group works as on the
+  command line.
 - ``make_plugboard_app``: the factory behind ``plugboard_app``, for tests that need
   several apps or a recorder from the start.
 - ``hook_recorder``: records every hook call on ``plugboard_app`` from the moment it is
-  requested (name, arguments, result or exception).
+  requested (name, arguments, result or exception). Context proxies among the arguments
+  (``flask.request``) are recorded as the objects they stood for, usable after the request.
 - ``postgres_url`` and ``redis_url``: the real servers named by
   ``PLUGBOARD_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
   and ``PLUGBOARD_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``); the test is
-  skipped, saying why, when the server does not answer.
-- ``plugboard_database``: config of a database the test owns, once on a SQLite file and
-  once (marked ``postgres``) on a fresh schema of the real PostgreSQL, dropped afterwards.
+  skipped, saying why, when the server does not answer or its driver is not installed.
+- ``plugboard_database``: config (``{"SQLALCHEMY_DATABASE_URI": ...}``) of a database the
+  test owns, once on a SQLite file and once (marked ``postgres``) on a fresh schema of the
+  real PostgreSQL, dropped afterwards. It creates no table: return it from
+  ``plugboard_config`` and call ``flask_plugboard.db.upgrade_database(plugboard_app)``.
+
+Config precedence, lowest first: the kit's ``TESTING=True``, a random ``SECRET_KEY`` and
+``PLUGBOARD_PLUGINS=[]`` (no entry-point plugin loads unless named), then the
+``plugboard_config`` fixture, then the marker's ``config``. The marker's ``plugins``
+replace the ``plugboard_plugins`` fixture's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import os
 import secrets
 import socket
@@ -35,8 +46,10 @@ from urllib.parse import urlsplit
 
 import pluggy
 import pytest
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.local import LocalProxy
 
 from .._host import Plugboard
 from .._state import get_state
@@ -47,6 +60,7 @@ __all__ = [
     "REDIS_URL",
     "HookCall",
     "HookRecorder",
+    "PlugboardCliRunner",
     "build_app",
     "postgres_schema",
     "schema_url",
@@ -91,7 +105,7 @@ class HookRecorder:
         self.calls.append(
             HookCall(
                 name=hook_name,
-                kwargs=dict(kwargs),
+                kwargs={key: _unproxied(value) for key, value in kwargs.items()},
                 result=None if exc is not None else outcome.get_result(),
                 exception=exc,
                 plugins=tuple(impl.plugin_name for impl in hook_impls),
@@ -112,6 +126,29 @@ class HookRecorder:
     def close(self) -> None:
         """Stop recording."""
         self._undo()
+
+
+def _unproxied(value: Any) -> Any:
+    """The object behind a context proxy (``flask.request``), which outlives the context."""
+    if isinstance(value, LocalProxy):
+        return value._get_current_object()
+    return value
+
+
+class PlugboardCliRunner(FlaskCliRunner):
+    """A CLI runner that runs the app's commands as ``flask`` does: in an app context.
+
+    Flask's own runner invokes ``app.cli`` bare, so a command added with
+    ``app.cli.add_command(click_group)`` (not through ``AppGroup``) finds no app context,
+    where ``flask`` (whose ``FlaskGroup`` pushes one) runs it fine.
+    """
+
+    # Same signature as FlaskCliRunner.invoke, which itself departs from click's.
+    def invoke(  # type: ignore[override]
+        self, cli: Any = None, args: Any = None, **kwargs: Any
+    ) -> Result:
+        with self.app.app_context():
+            return super().invoke(cli, args, **kwargs)
 
 
 def build_app(
@@ -147,8 +184,10 @@ def plugboard_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_plugboard_app(tmp_path: Path) -> Callable[..., Flask]:
-    """Factory: ``make_plugboard_app(plugins=[...], config={...})`` -> app."""
+def make_plugboard_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Factory: ``make_plugboard_app(plugins=[...], config={...})`` -> app. The database
+    connections of the apps it made are closed after the test."""
+    apps: list[Flask] = []
 
     def make(
         plugins: Iterable[Plugin | type[Plugin]] = (),
@@ -156,19 +195,36 @@ def make_plugboard_app(tmp_path: Path) -> Callable[..., Flask]:
         **kwargs: Any,
     ) -> Flask:
         kwargs.setdefault("instance_path", str(tmp_path / "instance"))
-        return build_app(plugins, config, **kwargs)
+        app = build_app(plugins, config, **kwargs)
+        apps.append(app)
+        return app
 
-    return make
+    yield make
+    for app in apps:
+        _close_connections(app)
+
+
+def _close_connections(app: Flask) -> None:
+    """Close the pooled connections of ``app``'s Flask-SQLAlchemy engines, if it has any:
+    left to the garbage collector, they would warn (an error under ``-W error``)."""
+    db = app.extensions.get("sqlalchemy")
+    if db is None:
+        return
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture
 def plugboard_app(
     request: pytest.FixtureRequest,
-    make_plugboard_app: Callable[..., Flask],
-    plugboard_plugins: list[Plugin | type[Plugin]],
     plugboard_config: dict[str, Any],
+    plugboard_plugins: list[Plugin | type[Plugin]],
+    make_plugboard_app: Callable[..., Flask],
 ) -> Flask:
     """An app with the host and the chosen plugins."""
+    # plugboard_config first: a database it names (plugboard_database) outlives the app's
+    # connections, which make_plugboard_app closes.
     marker = request.node.get_closest_marker("plugboard")
     plugins: Iterable[Plugin | type[Plugin]] = plugboard_plugins
     config: dict[str, Any] = dict(plugboard_config)
@@ -185,9 +241,9 @@ def plugboard_client(plugboard_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def plugboard_runner(plugboard_app: Flask) -> FlaskCliRunner:
-    """A CLI runner of ``plugboard_app``."""
-    return plugboard_app.test_cli_runner()
+def plugboard_runner(plugboard_app: Flask) -> PlugboardCliRunner:
+    """A CLI runner of ``plugboard_app`` that runs commands in an app context, as ``flask``."""
+    return PlugboardCliRunner(plugboard_app)
 
 
 @pytest.fixture
@@ -209,9 +265,29 @@ def _reachable(url: str, default_port: int) -> bool:
         return False
 
 
+#: The package to install for each SQLAlchemy PostgreSQL driver.
+_DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary"}
+
+
+def _require_driver(url: str) -> None:
+    """Skip the test, naming the package to install, when ``url``'s driver is missing."""
+    scheme = urlsplit(url).scheme
+    driver = scheme.partition("+")[2] or "psycopg2"
+    try:
+        importlib.import_module(driver)
+    except ImportError:
+        package = _DRIVER_PACKAGES.get(driver, driver)
+        pytest.skip(
+            f"the PostgreSQL driver {driver!r} of {scheme}:// is not installed: "
+            f"pip install '{package}'"
+        )
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """URL of the real PostgreSQL server; skips the test when none answers."""
+    """URL of the real PostgreSQL server; skips the test when its driver is missing or
+    none answers."""
+    _require_driver(POSTGRES_URL)
     if not _reachable(POSTGRES_URL, 5432):
         pytest.skip(
             f"PostgreSQL is not reachable at {POSTGRES_URL} (set PLUGBOARD_TEST_POSTGRES_URL)"
