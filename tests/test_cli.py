@@ -298,6 +298,23 @@ def test_doctor_reports_failed_plugins_and_exits_1(mixed_app: Flask) -> None:
     assert out.rstrip().endswith("6 problems found.")  # the cycle's two, twice: see below
 
 
+def test_doctor_shows_a_misspelt_hook_as_a_failure() -> None:
+    class Misspelt(Plugin):
+        name = "misspelt"
+
+        @hookimpl
+        def plugboard_request_finised(self, request: Request, response: Response) -> None:
+            pass
+
+    result = run(lenient([Hello, Misspelt]), "doctor")
+    assert result.exit_code == 1
+    assert (
+        "FAIL misspelt failed at hooks: hook implementation 'plugboard_request_finised' "
+        "matches no hookspec" in result.output
+    )
+    assert "did you mean 'plugboard_request_finished'?" in result.output
+
+
 def test_doctor_checks_requirement_and_host_version_ranges() -> None:
     out = run(lenient([Hello, TooNew, FutureHost]), "doctor").output
     assert (

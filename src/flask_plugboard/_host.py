@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import hookspecs as host_hookspecs
 from ._clashes import command_clashes, template_clashes
 from ._discovery import discover
+from ._hookcheck import unknown_hooks
 from ._isolation import HookHealth, guarded_proxy
 from ._ordering import Node, Ordering, order_plugins, parse_requirement
 from ._redaction import SecretRedactor
@@ -103,6 +104,7 @@ class _Boot:
         self.validate()
         self.order()
         self.add_plugin_hookspecs()
+        self.check_hooks()
         self.initialise()
         self.finish()
 
@@ -235,6 +237,13 @@ class _Boot:
                     self.state.pm.add_hookspecs(plugin.hookspecs)
                 except ValueError as exc:  # pluggy's word for a malformed spec
                     self.fail(record, "validate", exc)
+
+    def check_hooks(self) -> None:
+        # After every spec is in, before any plugin runs: a misspelt hook never would.
+        for record, plugin in self.live():
+            problems = unknown_hooks(self.state.pm, plugin)
+            if problems:
+                self.fail(record, "hooks", "; ".join(problems))
 
     def initialise(self) -> None:
         live = self.live()

@@ -26,7 +26,7 @@ __all__ = [
 
 EXTENSION_KEY = "plugboard"
 
-Phase = Literal["import", "validate", "requirements", "init"]
+Phase = Literal["import", "validate", "requirements", "hooks", "init"]
 
 
 @dataclasses.dataclass(frozen=True)
