@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from ._adopt import AdoptedExtension
 from ._clashes import command_clashes, template_clashes
-from ._host import _check_host_version
+from ._host_version import check_host_version
 from ._ordering import parse_requirement
 from ._settings import describe_settings, load_settings
 from ._state import HostSettings, PlugboardState, get_state
@@ -144,7 +144,7 @@ def _check_host_versions(state: PlugboardState) -> list[Check]:
         if not plugin.host_versions:
             continue
         try:
-            _check_host_version(plugin, host)
+            check_host_version(plugin, host)
         except PlugboardError as exc:
             checks.append((False, f"{record.name} {exc}"))
         else:

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 
 import pluggy
 from flask import Flask, Response, request
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +14,7 @@ from . import hookspecs as host_hookspecs
 from ._clashes import command_clashes, template_clashes
 from ._discovery import discover
 from ._hookcheck import unknown_hooks
+from ._host_version import check_host_version
 from ._isolation import HookHealth, guarded_proxy
 from ._ordering import Node, Ordering, order_plugins, parse_requirement
 from ._redaction import SecretRedactor
@@ -187,7 +187,7 @@ class _Boot:
         host_version = Version(__version__)
         for record, plugin in self.live():
             try:
-                _check_host_version(plugin, host_version)
+                check_host_version(plugin, host_version)
                 # Validate on a copy: init_app loads them again and writes them back.
                 settings = load_settings(
                     plugin.Settings,
@@ -310,23 +310,6 @@ class _Boot:
         for clash in command_clashes(self.state) + template_clashes(self.app, self.state):
             logger.warning("%s", clash)
         self.state.pm.hook.plugboard_app_ready(app=self.app)
-
-
-def _check_host_version(plugin: Plugin, host_version: Version) -> None:
-    if not plugin.host_versions:
-        return
-    try:
-        spec = SpecifierSet(plugin.host_versions)
-    except InvalidSpecifier:
-        raise PlugboardError(
-            f"host_versions {plugin.host_versions!r} is not a version specifier "
-            "(write it like '>=0.1,<2')"
-        ) from None
-    if host_version not in spec:
-        raise PlugboardError(
-            f"supports Plugboard {spec}, but this is Plugboard {host_version}: "
-            "upgrade the plugin or install a host version it supports"
-        )
 
 
 def _setting_keys(plugin: Plugin) -> list[str]:
