@@ -11,7 +11,9 @@ from packaging.version import Version
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import hookspecs as host_hookspecs
+from ._admin import install_admin
 from ._clashes import command_clashes, template_clashes
+from ._cli import install_cli
 from ._discovery import discover
 from ._hookcheck import unknown_hooks
 from ._host_version import check_host_version
@@ -30,6 +32,7 @@ from ._state import (
     get_state,
 )
 from ._version import __version__
+from ._web import install_web
 from .errors import PlugboardError, PluginFailure, StartupError, UnsafeToStartError
 from .markers import PROJECT
 from .plugin import SETTINGS_KEY, Plugin
@@ -295,9 +298,6 @@ class _Boot:
         record.hooks = sorted(c.name for c in pm.get_hookcallers(proxy) or [])
 
     def finish(self) -> None:
-        from ._cli import install_cli
-        from ._web import install_web
-
         _wire_request_hooks(self.app, self.state.pm)
         hops = self.state.settings.proxies
         if hops:
@@ -305,7 +305,9 @@ class _Boot:
             self.app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
                 self.app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=prefix
             )
-        install_web(self.app, self.state)
+        install_web(self.app)
+        if self.state.settings.admin:
+            install_admin(self.app, self.state)
         install_cli(self.app)
         for clash in command_clashes(self.state) + template_clashes(self.app, self.state):
             logger.warning("%s", clash)
