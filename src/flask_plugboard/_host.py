@@ -33,7 +33,13 @@ from ._state import (
 )
 from ._version import __version__
 from ._web import install_web
-from .errors import PlugboardError, PluginFailure, StartupError, UnsafeToStartError
+from .errors import (
+    PlugboardError,
+    PluginFailure,
+    SettingsError,
+    StartupError,
+    UnsafeToStartError,
+)
 from .markers import PROJECT
 from .plugin import SETTINGS_KEY, Plugin
 
@@ -189,20 +195,28 @@ class _Boot:
     def validate(self) -> None:
         host_version = Version(__version__)
         for record, plugin in self.live():
+            # Parsed here, once per app: init_app, the doctor and the listings use these.
+            settings_error: SettingsError | None = None
             try:
-                check_host_version(plugin, host_version)
-                # Validate on a copy: init_app loads them again and writes them back.
-                settings = load_settings(
+                record.settings = load_settings(
                     plugin.Settings,
                     plugin.settings_prefix,
-                    dict(self.app.config),
+                    self.app.config,
                     owner=f"plugin {plugin.name!r}",
                     env_prefix=self.env_prefix,
                 )
+            except SettingsError as exc:
+                settings_error = exc
+                record.settings_error = self.redactor.redact(str(exc))
+            try:
+                check_host_version(plugin, host_version)
             except PlugboardError as exc:
                 self.fail(record, "validate", exc)
                 continue
-            self.redactor.add(settings, plugin.settings_prefix)
+            if settings_error is not None:
+                self.fail(record, "validate", settings_error)
+                continue
+            self.redactor.add(record.settings, plugin.settings_prefix)
 
     def order(self) -> None:
         records = self.state.records
@@ -271,6 +285,8 @@ class _Boot:
                 )
                 return
         snapshot = Snapshot.take(app)
+        # The settings validated above: init_app takes them as they are, unparsed.
+        app.extensions.setdefault(SETTINGS_KEY, {})[record.name] = record.settings
         health = HookHealth(
             plugin=record.name, quarantine_after=self.state.settings.quarantine_after
         )

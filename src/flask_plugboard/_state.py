@@ -165,6 +165,10 @@ class PluginRecord:
     health: HookHealth | None = None
     order_reason: str = ""
     position: int = 0
+    #: The plugin's settings, parsed once at start-up (None when they are not valid).
+    settings: Any = None
+    #: Why the settings are not valid, or None.
+    settings_error: str | None = None
 
     @property
     def version(self) -> str:

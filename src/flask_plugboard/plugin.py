@@ -122,14 +122,17 @@ class Plugin:
                 f"plugin {self.name!r} is already registered on app {app.name!r}: "
                 "call init_app once per app (or list the plugin once in PLUGBOARD_PLUGINS)"
             )
-        settings = load_settings(
-            self.Settings,
-            self.settings_prefix,
-            app.config,
-            owner=f"plugin {self.name!r}",
-            env_prefix=app.config.get("PLUGBOARD_ENV_PREFIX", "FLASK"),
-        )
-        app.extensions.setdefault(SETTINGS_KEY, {})[self.name] = settings
+        # Under the host, the settings it validated at start-up: parsed once per app.
+        settings = app.extensions.get(SETTINGS_KEY, {}).get(self.name)
+        if settings is None:
+            settings = load_settings(
+                self.Settings,
+                self.settings_prefix,
+                app.config,
+                owner=f"plugin {self.name!r}",
+                env_prefix=app.config.get("PLUGBOARD_ENV_PREFIX", "FLASK"),
+            )
+            app.extensions.setdefault(SETTINGS_KEY, {})[self.name] = settings
         # Under the host this is done already (with the production check); alone too.
         redact_in_logs(app, [v for v in secret_values(settings) if len(v) >= MIN_SECRET_LENGTH])
         app.extensions[self.name] = self
