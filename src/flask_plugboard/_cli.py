@@ -198,7 +198,11 @@ def _shown_settings(
     instance = state.plugin_settings(record.name, current_app)
     if instance is not None:
         values = redacted(instance)
-        return {s.key: _value(values[s.field]) for s in specs}
+        # <NAME>_URL_PREFIX is the host's, not a field of the plugin's settings class.
+        return {
+            s.key: _value(values[s.field] if s.field in values else current_app.config.get(s.key))
+            for s in specs
+        }
     # Not loaded (its settings may be why): show what the config holds.
     shown = {}
     for spec in specs:
