@@ -108,9 +108,7 @@ def test_url_prefix_comes_from_the_environment_like_any_setting(
     assert app.config["GREETER_URL_PREFIX"] == "/from-env"
 
 
-@pytest.mark.parametrize(
-    ("value", "shown"), [("hello", "'hello'"), (5, "5"), (["/a"], "['/a']")]
-)
+@pytest.mark.parametrize(("value", "shown"), [("hello", "'hello'"), (5, "5"), (["/a"], "['/a']")])
 def test_a_url_prefix_that_is_not_a_path_fails_start_up_naming_the_key(
     tmp_path: Path, value: Any, shown: str
 ) -> None:
