@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -125,6 +126,8 @@ def test_url_prefix_is_a_listed_setting_with_its_default(tmp_path: Path) -> None
     out = app.test_cli_runner().invoke(args=["plugins", "show", "greeter"]).output
     assert "GREETER_URL_PREFIX = '/greet'" in out
     assert "URL prefix of the plugin's routes" in out
+    listed = app.test_cli_runner().invoke(args=["plugins", "list", "--json"]).output
+    assert json.loads(listed)[0]["settings"] == {"url_prefix": "/greet"}
 
 
 # -- slots ----------------------------------------------------------------------------------

@@ -254,19 +254,17 @@ def admin_pages() -> list[tuple[str, str]]:
 def _setting_rows(record: PluginRecord, values: dict[str, Any] | None) -> list[dict[str, Any]]:
     if record.plugin is None or values is None:
         return []
-    rows = []
-    for spec in record.plugin.setting_specs():
-        # <NAME>_URL_PREFIX is the host's, not a field of the plugin's settings class.
-        value = values[spec.field] if spec.field in values else current_app.config.get(spec.key)
-        rows.append(
-            {
-                "key": spec.key,
-                "value": value if spec.secret else json.dumps(value, ensure_ascii=False),
-                "doc": spec.doc,
-                "secret": spec.secret,
-            }
-        )
-    return rows
+    return [
+        {
+            "key": spec.key,
+            "value": values.get(spec.field)
+            if spec.secret
+            else json.dumps(values.get(spec.field), ensure_ascii=False),
+            "doc": spec.doc,
+            "secret": spec.secret,
+        }
+        for spec in record.plugin.setting_specs()
+    ]
 
 
 def _plugins_json() -> Response:

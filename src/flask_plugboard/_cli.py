@@ -17,12 +17,11 @@ from flask.cli import AppGroup, with_appcontext
 
 from ._discovery import available
 from ._doctor import doctor_checks, plural
-from ._listing import known_secrets, plugins_listing
+from ._listing import known_secrets, plugins_listing, setting_values
 from ._scaffold import check_name, create_plugin_package
 from ._settings import (
     REDACTED,
     SettingSpec,
-    redacted,
 )
 from ._state import PlugboardState, PluginRecord, get_state
 from .errors import PlugboardError
@@ -196,13 +195,9 @@ def _shown_settings(
 ) -> dict[str, str]:
     """Each setting's value as shown to a user: ``repr``, secrets as ``***``."""
     instance = state.plugin_settings(record.name, current_app)
-    if instance is not None:
-        values = redacted(instance)
-        # <NAME>_URL_PREFIX is the host's, not a field of the plugin's settings class.
-        return {
-            s.key: _value(values[s.field] if s.field in values else current_app.config.get(s.key))
-            for s in specs
-        }
+    if instance is not None and record.plugin is not None:
+        values = setting_values(current_app, record.plugin, instance)
+        return {s.key: _value(values[s.field]) for s in specs}
     # Not loaded (its settings may be why): show what the config holds.
     shown = {}
     for spec in specs:
