@@ -298,6 +298,54 @@ def test_doctor_reports_failed_plugins_and_exits_1(mixed_app: Flask) -> None:
     assert out.rstrip().endswith("6 problems found.")  # the cycle's two, twice: see below
 
 
+def test_doctor_shows_a_misspelt_hook_as_a_failure() -> None:
+    class Misspelt(Plugin):
+        name = "misspelt"
+
+        @hookimpl
+        def plugboard_request_finised(self, request: Request, response: Response) -> None:
+            pass
+
+    result = run(lenient([Hello, Misspelt]), "doctor")
+    assert result.exit_code == 1
+    assert (
+        "FAIL misspelt failed at hooks: hook implementation 'plugboard_request_finised' "
+        "matches no hookspec" in result.output
+    )
+    assert "did you mean 'plugboard_request_finished'?" in result.output
+
+
+def test_settings_are_parsed_once_for_start_up_doctor_and_listings() -> None:
+    parsed: list[int] = []
+
+    @dataclasses.dataclass(frozen=True)
+    class CountedSettings:
+        limit: int = setting(3, min=1, doc="A limit.")
+
+        def __post_init__(self) -> None:
+            parsed.append(self.limit)
+
+    class Counted(Plugin):
+        name = "counted"
+        Settings = CountedSettings
+
+        def setup(self, app: Flask, settings: CountedSettings) -> None:
+            assert settings.limit == 7
+
+    app = build_app([Counted], {"COUNTED_LIMIT": 7})
+    assert "OK   counted: 1 setting valid" in run(app, "doctor").output
+    listed = json.loads(run(app, "list", "--json").output)
+    assert [p["settings"] for p in listed] == [{"limit": 7}]
+    assert "limit" in run(app, "show", "counted").output
+    assert parsed == [7]
+
+
+def test_doctor_shows_the_settings_error_found_at_start_up() -> None:
+    out = run(lenient([Clock, Hello], CLOCK_SLOW_THRESHOLD=-1), "doctor").output
+    assert "FAIL clock failed at validate: CLOCK_SLOW_THRESHOLD = -1 is not valid" in out
+    assert "FAIL clock: CLOCK_SLOW_THRESHOLD = -1 is not valid for plugin 'clock'" in out
+
+
 def test_doctor_checks_requirement_and_host_version_ranges() -> None:
     out = run(lenient([Hello, TooNew, FutureHost]), "doctor").output
     assert (

@@ -298,6 +298,81 @@ def test_plugins_publish_hookspecs_for_each_other(
     assert get_state(app).records["polite"].hooks == ["greeting_words"]
 
 
+class Misspelt(Plugin):
+    name = "misspelt"
+
+    @hookimpl
+    def plugboard_request_finised(self, request: Request, response: Response) -> None:
+        response.headers["X-Never"] = "1"
+
+
+def test_a_misspelt_hook_fails_start_up_under_strict_mode() -> None:
+    with pytest.raises(PluginFailure) as caught:
+        build_app([Hello, Misspelt], {"PLUGBOARD_STRICT": True})
+    message = str(caught.value)
+    assert caught.value.plugin == "misspelt" and caught.value.phase == "hooks"
+    assert "'plugboard_request_finised'" in message
+    assert "did you mean 'plugboard_request_finished'?" in message
+    assert "optionalhook=True" in message
+
+
+def test_a_misspelt_hook_leaves_its_plugin_out_when_not_strict(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make([Hello, Misspelt])
+    record = get_state(app).records["misspelt"]
+    assert record.status == "failed (hooks)"
+    assert record.plugin is not None and "misspelt" not in app.extensions
+    assert get_state(app).pm.get_plugin("misspelt") is None
+    assert app.test_client().get("/hello").text == "hello"
+    assert "plugin 'misspelt' failed at hooks" in caplog.text
+    assert "plugboard_request_finished" in caplog.text
+
+
+def test_a_plugin_requiring_one_with_a_misspelt_hook_is_told_why() -> None:
+    class NeedsMisspelt(Plugin):
+        name = "needs_misspelt"
+        requires = ("misspelt",)
+
+    app = make([Misspelt, NeedsMisspelt])
+    failure = get_state(app).records["needs_misspelt"].failure
+    assert failure is not None and failure.phase == "requirements"
+    assert "'misspelt', which failed at hooks" in failure.error
+
+
+def test_a_hook_of_a_plugin_that_is_absent_may_be_marked_optional() -> None:
+    class Polite(Plugin):
+        name = "polite"
+        optional = ("greeter",)
+
+        @hookimpl(optionalhook=True)
+        def greeting_words(self) -> list[str]:
+            return ["good", "day"]
+
+        @hookimpl(specname="plugboard_request_finished")
+        def stamp(self, response: Response) -> None:
+            response.headers["X-Polite"] = "1"
+
+    app = build_app([Polite], {"PLUGBOARD_STRICT": True})
+    app.add_url_rule("/", "index", lambda: "index")
+    assert app.test_client().get("/").headers["X-Polite"] == "1"
+    assert get_state(app).records["polite"].status == "loaded"
+
+
+def test_a_wrong_specname_is_named_with_its_method() -> None:
+    class Wrong(Plugin):
+        name = "wrong"
+
+        @hookimpl(specname="plugboard_app_redy")
+        def ready(self, app: Flask) -> None:
+            pass
+
+    with pytest.raises(PluginFailure) as caught:
+        build_app([Wrong], {"PLUGBOARD_STRICT": True})
+    assert "'ready' (specname 'plugboard_app_redy')" in str(caught.value)
+    assert "did you mean 'plugboard_app_ready'?" in str(caught.value)
+
+
 def test_secrets_are_redacted_in_log_lines(caplog: pytest.LogCaptureFixture) -> None:
     app = make([Configurable], CONFIGURABLE_API_KEY="sk-live-abcdef123")
     with caplog.at_level(logging.INFO):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import flask_plugboard
 from flask_plugboard import (
     PlugboardError,
     Plugin,
+    PluginFailure,
     SettingsError,
     get_state,
     hookimpl,
@@ -97,6 +99,36 @@ def test_url_prefix_comes_from_config(tmp_path: Path) -> None:
     assert client.get("/greet/").status_code == 404
     assert client.get("/hello-there/").text == "hello from the plugin"
     assert client.get("/hello-there/page").text.startswith("/hello-there/_static/greeter/a.css?v=")
+
+
+def test_url_prefix_comes_from_the_environment_like_any_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_GREETER_URL_PREFIX", "/from-env")
+    app = build_app([Greeter(_plugin_root(tmp_path))], {"GREETER_URL_PREFIX": "/from-config"})
+    assert app.test_client().get("/from-env/").text == "hello from the plugin"
+    assert app.config["GREETER_URL_PREFIX"] == "/from-env"
+
+
+@pytest.mark.parametrize(("value", "shown"), [("hello", "'hello'"), (5, "5"), (["/a"], "['/a']")])
+def test_a_url_prefix_that_is_not_a_path_fails_start_up_naming_the_key(
+    tmp_path: Path, value: Any, shown: str
+) -> None:
+    with pytest.raises(PluginFailure) as caught:
+        build_app([Greeter(tmp_path)], {"GREETER_URL_PREFIX": value})
+    assert (
+        f"GREETER_URL_PREFIX = {shown} is not valid for plugin 'greeter': expected a path "
+        "starting with '/' (like '/greeter'), or '' for the root"
+    ) in str(caught.value)
+
+
+def test_url_prefix_is_a_listed_setting_with_its_default(tmp_path: Path) -> None:
+    app = build_app([Greeter(_plugin_root(tmp_path))])
+    out = app.test_cli_runner().invoke(args=["plugins", "show", "greeter"]).output
+    assert "GREETER_URL_PREFIX = '/greet'" in out
+    assert "URL prefix of the plugin's routes" in out
+    listed = app.test_cli_runner().invoke(args=["plugins", "list", "--json"]).output
+    assert json.loads(listed)[0]["settings"] == {"url_prefix": "/greet"}
 
 
 # -- slots ----------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ Each command reads the host state of the app the ``flask`` command loaded; the c
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,12 +17,11 @@ from flask.cli import AppGroup, with_appcontext
 
 from ._discovery import available
 from ._doctor import doctor_checks, plural
-from ._listing import known_secrets, plugins_listing
+from ._listing import known_secrets, plugins_listing, setting_values
 from ._scaffold import check_name, create_plugin_package
 from ._settings import (
     REDACTED,
     SettingSpec,
-    redacted,
 )
 from ._state import PlugboardState, PluginRecord, get_state
 from .errors import PlugboardError
@@ -36,26 +34,15 @@ def install_cli(app: Flask) -> None:
     group = AppGroup("plugins", help="Inspect, check and create Plugboard plugins.")
     for command in (list_command, show_command, order_command, doctor_command, new_command):
         group.add_command(command)
-    db = _db_group()
-    if db is not None:
-        group.add_command(db, "db")
-        # An app that already has a ``db`` command (Flask-Migrate's, its own) keeps it.
-        if "db" not in app.cli.commands:
-            app.cli.add_command(db, "db")
+    # Here, not at the top: Alembic and SQLAlchemy take a quarter of a second to import,
+    # which ``import flask_plugboard`` need not pay before an app is set up.
+    from ._migrate import db_group
+
+    group.add_command(db_group, "db")
+    # An app that already has a ``db`` command (Flask-Migrate's, its own) keeps it.
+    if "db" not in app.cli.commands:
+        app.cli.add_command(db_group, "db")
     app.cli.add_command(group)
-
-
-def _db_group() -> click.Group | None:
-    """The ``db`` group of the migrations module, when the package has one."""
-    module_name = "flask_plugboard._migrate"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:  # a dependency of it is missing: that is a real error
-            raise
-        return None
-    group = getattr(module, "db_group", None)
-    return group if isinstance(group, click.Group) else None
 
 
 # -- output helpers -------------------------------------------------------------------
@@ -208,8 +195,8 @@ def _shown_settings(
 ) -> dict[str, str]:
     """Each setting's value as shown to a user: ``repr``, secrets as ``***``."""
     instance = state.plugin_settings(record.name, current_app)
-    if instance is not None:
-        values = redacted(instance)
+    if instance is not None and record.plugin is not None:
+        values = setting_values(current_app, record.plugin, instance)
         return {s.key: _value(values[s.field]) for s in specs}
     # Not loaded (its settings may be why): show what the config holds.
     shown = {}

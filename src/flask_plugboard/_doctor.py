@@ -15,10 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ._adopt import AdoptedExtension
 from ._clashes import command_clashes, template_clashes
-from ._host import _check_host_version
+from ._host_version import check_host_version
 from ._migrate import current as migration_status
 from ._ordering import parse_requirement
-from ._settings import describe_settings, load_settings
+from ._settings import describe_settings
 from ._state import HostSettings, PlugboardState, get_state
 from ._version import __version__
 from .errors import PlugboardError
@@ -147,7 +147,7 @@ def _check_host_versions(state: PlugboardState) -> list[Check]:
         if not plugin.host_versions:
             continue
         try:
-            _check_host_version(plugin, host)
+            check_host_version(plugin, host)
         except PlugboardError as exc:
             checks.append((False, f"{record.name} {exc}"))
         else:
@@ -181,17 +181,10 @@ def _check_settings(app: Flask, state: PlugboardState) -> list[Check]:
             )
         if missing:
             continue
-        try:
-            load_settings(
-                plugin.Settings,
-                plugin.settings_prefix,
-                dict(app.config),
-                owner=f"plugin {plugin.name!r}",
-                env_prefix=env_prefix,
-            )
-        except PlugboardError as exc:
-            checks.append((False, f"{record.name}: {exc}"))
-        else:
+        # As the host parsed them at start-up: the doctor does not parse them again.
+        if record.settings_error is not None:
+            checks.append((False, f"{record.name}: {record.settings_error}"))
+        elif record.settings is not None:
             checks.append((True, f"{record.name}: {plural(len(specs), 'setting')} valid"))
     return checks or [(True, "no plugin declares settings")]
 

@@ -7,13 +7,16 @@ from collections.abc import Iterable, Sequence
 
 import pluggy
 from flask import Flask, Response, request
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import hookspecs as host_hookspecs
+from ._admin import install_admin
 from ._clashes import command_clashes, template_clashes
+from ._cli import install_cli
 from ._discovery import discover
+from ._hookcheck import unknown_hooks
+from ._host_version import check_host_version
 from ._isolation import HookHealth, guarded_proxy
 from ._ordering import Node, Ordering, order_plugins, parse_requirement
 from ._redaction import SecretRedactor
@@ -29,7 +32,14 @@ from ._state import (
     get_state,
 )
 from ._version import __version__
-from .errors import PlugboardError, PluginFailure, StartupError, UnsafeToStartError
+from ._web import install_web
+from .errors import (
+    PlugboardError,
+    PluginFailure,
+    SettingsError,
+    StartupError,
+    UnsafeToStartError,
+)
 from .markers import PROJECT
 from .plugin import SETTINGS_KEY, Plugin
 
@@ -103,6 +113,7 @@ class _Boot:
         self.validate()
         self.order()
         self.add_plugin_hookspecs()
+        self.check_hooks()
         self.initialise()
         self.finish()
 
@@ -184,20 +195,28 @@ class _Boot:
     def validate(self) -> None:
         host_version = Version(__version__)
         for record, plugin in self.live():
+            # Parsed here, once per app: init_app, the doctor and the listings use these.
+            settings_error: SettingsError | None = None
             try:
-                _check_host_version(plugin, host_version)
-                # Validate on a copy: init_app loads them again and writes them back.
-                settings = load_settings(
+                record.settings = load_settings(
                     plugin.Settings,
                     plugin.settings_prefix,
-                    dict(self.app.config),
+                    self.app.config,
                     owner=f"plugin {plugin.name!r}",
                     env_prefix=self.env_prefix,
                 )
+            except SettingsError as exc:
+                settings_error = exc
+                record.settings_error = self.redactor.redact(str(exc))
+            try:
+                check_host_version(plugin, host_version)
             except PlugboardError as exc:
                 self.fail(record, "validate", exc)
                 continue
-            self.redactor.add(settings, plugin.settings_prefix)
+            if settings_error is not None:
+                self.fail(record, "validate", settings_error)
+                continue
+            self.redactor.add(record.settings, plugin.settings_prefix)
 
     def order(self) -> None:
         records = self.state.records
@@ -236,6 +255,13 @@ class _Boot:
                 except ValueError as exc:  # pluggy's word for a malformed spec
                     self.fail(record, "validate", exc)
 
+    def check_hooks(self) -> None:
+        # After every spec is in, before any plugin runs: a misspelt hook never would.
+        for record, plugin in self.live():
+            problems = unknown_hooks(self.state.pm, plugin)
+            if problems:
+                self.fail(record, "hooks", "; ".join(problems))
+
     def initialise(self) -> None:
         live = self.live()
         if any(plugin.metadata is not None or plugin.migrations_dir() for _, plugin in live):
@@ -259,6 +285,8 @@ class _Boot:
                 )
                 return
         snapshot = Snapshot.take(app)
+        # The settings validated above: init_app takes them as they are, unparsed.
+        app.extensions.setdefault(SETTINGS_KEY, {})[record.name] = record.settings
         health = HookHealth(
             plugin=record.name, quarantine_after=self.state.settings.quarantine_after
         )
@@ -286,9 +314,6 @@ class _Boot:
         record.hooks = sorted(c.name for c in pm.get_hookcallers(proxy) or [])
 
     def finish(self) -> None:
-        from ._cli import install_cli
-        from ._web import install_web
-
         _wire_request_hooks(self.app, self.state.pm)
         hops = self.state.settings.proxies
         if hops:
@@ -296,28 +321,13 @@ class _Boot:
             self.app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
                 self.app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=prefix
             )
-        install_web(self.app, self.state)
+        install_web(self.app)
+        if self.state.settings.admin:
+            install_admin(self.app, self.state)
         install_cli(self.app)
         for clash in command_clashes(self.state) + template_clashes(self.app, self.state):
             logger.warning("%s", clash)
         self.state.pm.hook.plugboard_app_ready(app=self.app)
-
-
-def _check_host_version(plugin: Plugin, host_version: Version) -> None:
-    if not plugin.host_versions:
-        return
-    try:
-        spec = SpecifierSet(plugin.host_versions)
-    except InvalidSpecifier:
-        raise PlugboardError(
-            f"host_versions {plugin.host_versions!r} is not a version specifier "
-            "(write it like '>=0.1,<2')"
-        ) from None
-    if host_version not in spec:
-        raise PlugboardError(
-            f"supports Plugboard {spec}, but this is Plugboard {host_version}: "
-            "upgrade the plugin or install a host version it supports"
-        )
 
 
 def _setting_keys(plugin: Plugin) -> list[str]:

@@ -14,6 +14,7 @@ from ._redaction import MIN_SECRET_LENGTH
 from ._settings import REDACTED, redacted, secret_values
 from ._state import PlugboardState, PluginRecord, get_state
 from ._version import __version__
+from .plugin import Plugin
 
 __all__ = ["known_secrets", "plugins_listing", "scrub"]
 
@@ -66,6 +67,16 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def setting_values(app: Flask, plugin: Plugin, settings: Any) -> dict[str, Any]:
+    """``plugin``'s settings on ``app`` by field, secrets as ``***``; with ``url_prefix``
+    (``<NAME>_URL_PREFIX``, the host's, in no settings class) when it has a blueprint."""
+    values = redacted(settings)
+    if plugin.has_blueprint():
+        key = f"{plugin.settings_prefix}_URL_PREFIX"
+        values.setdefault("url_prefix", app.config.get(key, plugin.url_prefix))
+    return values
+
+
 def _describe(
     app: Flask, state: PlugboardState, record: PluginRecord, secrets: list[str]
 ) -> dict[str, Any]:
@@ -83,7 +94,9 @@ def _describe(
         "hooks": list(record.hooks),
         "routes": list(record.routes),
         "commands": list(record.commands),
-        "settings": _jsonable(redacted(settings)) if settings is not None else None,
+        "settings": _jsonable(setting_values(app, plugin, settings))
+        if plugin is not None and settings is not None
+        else None,
         "failure": None
         if record.failure is None
         else {"phase": record.failure.phase, "error": scrub(record.failure.error, secrets)},

@@ -46,8 +46,8 @@ from ._alembic import (
     script_directory,
     version_table,
 )
+from ._sqlalchemy import get_db
 from ._state import get_state
-from .db import get_db
 from .errors import PlugboardError
 from .plugin import Plugin
 

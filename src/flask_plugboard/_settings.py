@@ -29,8 +29,10 @@ __all__ = [
     "describe_settings",
     "env_keys_set",
     "load_settings",
+    "load_url_prefix",
     "name_as_set",
     "setting",
+    "url_prefix_spec",
 ]
 
 REDACTED = "***"
@@ -286,6 +288,49 @@ def load_settings(
     for name, value in values.items():
         config[f"{prefix}_{name.upper()}"] = value
     return instance
+
+
+def url_prefix_spec(prefix: str, default: str | None) -> SettingSpec:
+    """The ``<NAME>_URL_PREFIX`` setting of a plugin with a blueprint."""
+    return SettingSpec(
+        field="url_prefix",
+        key=f"{prefix}_URL_PREFIX",
+        type_name="str | None",
+        default=default,
+        doc="URL prefix of the plugin's routes (its blueprint): a path starting with '/', "
+        "or '' for the root. Default: the plugin's url_prefix.",
+        secret=False,
+        required=False,
+    )
+
+
+def load_url_prefix(
+    prefix: str,
+    default: str | None,
+    config: dict[str, Any],
+    *,
+    owner: str,
+    env_prefix: str | None = "FLASK",
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """Read ``<prefix>_URL_PREFIX`` like any setting (environment, config, ``default``),
+    check it is a path, and write it back to ``config``."""
+    spec = url_prefix_spec(prefix, default)
+    env = os.environ if environ is None else environ
+    env_key = f"{env_prefix}_{spec.key}" if env_prefix else None
+    if env_key is not None and env_key in env:
+        value, source = _from_env(env[env_key]), f"{env_key} (environment)"
+    else:
+        value, source = config.get(spec.key, default), spec.key
+    is_path = isinstance(value, str) and (value == "" or value.startswith("/"))
+    if value is not None and not is_path:
+        raise SettingsError(
+            f"{source} = {value!r} is not valid for {owner}: expected a path starting with "
+            f"'/' (like '/{prefix.lower()}'), or '' for the root"
+        )
+    config[spec.key] = value
+    path: str | None = value
+    return path
 
 
 def redacted(schema_instance: Any) -> dict[str, Any]:

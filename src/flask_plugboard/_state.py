@@ -27,7 +27,7 @@ __all__ = [
 
 EXTENSION_KEY = "plugboard"
 
-Phase = Literal["import", "validate", "requirements", "init"]
+Phase = Literal["import", "validate", "requirements", "hooks", "init"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +166,10 @@ class PluginRecord:
     health: HookHealth | None = None
     order_reason: str = ""
     position: int = 0
+    #: The plugin's settings, parsed once at start-up (None when they are not valid).
+    settings: Any = None
+    #: Why the settings are not valid, or None.
+    settings_error: str | None = None
 
     @property
     def version(self) -> str:

@@ -1,5 +1,5 @@
-"""The host's web pieces: plugin blueprints, cache-busted static URLs, template slots, and
-the admin pages (``/admin/plugins``, as HTML and JSON).
+"""The host's web pieces: plugin blueprints, cache-busted static URLs and template slots
+(the admin pages, built on them, are :mod:`flask_plugboard._admin`).
 
 Nothing here runs on requests to other routes: the template globals are looked up only by
 templates that call them, and the long-cache headers are set by the static view itself.
@@ -11,7 +11,7 @@ import hashlib
 import os
 import sys
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from flask import (
     Blueprint,
@@ -28,10 +28,7 @@ from werkzeug.security import safe_join
 
 from ._state import get_state
 from .errors import PlugboardError
-
-if TYPE_CHECKING:
-    from ._state import PlugboardState
-    from .plugin import Plugin
+from .plugin import Plugin
 
 __all__ = [
     "PluginBlueprint",
@@ -166,13 +163,8 @@ def plugboard_slot(name: str, /, **context: Any) -> Markup:
     return Markup("").join(reversed(results))
 
 
-def install_web(app: Flask, state: PlugboardState) -> None:
-    """Register the host's template globals and, when ``PLUGBOARD_ADMIN`` is on, the admin
-    pages under ``PLUGBOARD_ADMIN_URL_PREFIX``."""
-    from ._admin import install_admin
-
+def install_web(app: Flask) -> None:
+    """Register the host's template globals (``plugin_static``, ``plugboard_slot``)."""
     app.extensions.setdefault(VERSIONS_KEY, {})
     app.add_template_global(plugin_static, "plugin_static")
     app.add_template_global(plugboard_slot, "plugboard_slot")
-    if state.settings.admin:
-        install_admin(app, state)

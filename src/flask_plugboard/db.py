@@ -49,12 +49,12 @@ from flask import Flask, current_app, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response as BaseResponse
 
 from ._dbtypes import UTCDateTime, utcnow
-from .errors import PlugboardError
+from ._migrate import upgrade
+from ._sqlalchemy import EXTENSION_KEY, checked_extension, get_db, session
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -81,9 +81,6 @@ NAMING_CONVENTION: dict[str, str] = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-#: ``app.extensions`` key under which Flask-SQLAlchemy registers itself.
-_EXTENSION_KEY = "sqlalchemy"
 
 #: Seconds a client is told to wait (``Retry-After``) while the database is unreachable.
 RETRY_AFTER = 5
@@ -144,9 +141,9 @@ def ensure_database(app: Flask) -> SQLAlchemy:
     file ``plugboard.sqlite`` in the app's instance folder (created if missing). The
     host calls this before plugins initialise when any plugin has metadata.
     """
-    existing = app.extensions.get(_EXTENSION_KEY)
+    existing = app.extensions.get(EXTENSION_KEY)
     if existing is not None:
-        return _checked(existing, app)
+        return checked_extension(existing, app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "plugboard.sqlite")
@@ -184,41 +181,10 @@ def database_unavailable(error: Exception) -> BaseResponse:
     return response
 
 
-def get_db(app: Flask | None = None) -> SQLAlchemy:
-    """Return the Flask-SQLAlchemy extension of ``app`` (default: the current app)."""
-    target = current_app if app is None else app
-    try:
-        existing = target.extensions[_EXTENSION_KEY]
-    except KeyError:
-        raise PlugboardError(
-            f"app {target.name!r} has no Flask-SQLAlchemy extension: give a plugin "
-            "models (Plugin.metadata) so Plugboard sets one up, or call "
-            "SQLAlchemy(app) or flask_plugboard.db.ensure_database(app) in the app factory"
-        ) from None
-    return _checked(existing, target)
-
-
-def session() -> Session:
-    """Return the current app's Flask-SQLAlchemy session (needs an app context)."""
-    return get_db().session()
-
-
 def upgrade_database(app: Flask, plugins: Iterable[str] | None = None) -> None:
     """Apply the pending migrations of ``plugins`` (default: every loaded plugin).
 
     The programmatic ``flask db upgrade``: handy in tests and app factories. Raises
     :class:`~flask_plugboard.PlugboardError` naming the plugin and revision that failed.
     """
-    from ._migrate import upgrade
-
     upgrade(app, plugins)
-
-
-def _checked(extension: object, app: Flask) -> SQLAlchemy:
-    if not isinstance(extension, SQLAlchemy):
-        raise PlugboardError(
-            f"app.extensions['sqlalchemy'] of app {app.name!r} is a "
-            f"{type(extension).__name__}, not a flask_sqlalchemy.SQLAlchemy: Plugboard's "
-            "database support needs Flask-SQLAlchemy 3.1 or later"
-        )
-    return extension

@@ -44,7 +44,7 @@ class PluginFailure(PlugboardError):
     """Raised under ``PLUGBOARD_STRICT`` when a plugin fails in any phase.
 
     ``plugin`` is the plugin's name and ``phase`` one of ``import``, ``validate``,
-    ``requirements``, ``init``.
+    ``requirements``, ``hooks``, ``init``.
     """
 
     def __init__(self, plugin: str, phase: str, error: BaseException | str) -> None:

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from flask import Blueprint, Flask, current_app
 
 from ._redaction import MIN_SECRET_LENGTH, redact_in_logs
-from ._settings import SettingSpec, describe_settings, load_settings, secret_values
+from ._settings import (
+    SettingSpec,
+    describe_settings,
+    load_settings,
+    load_url_prefix,
+    secret_values,
+    url_prefix_spec,
+)
 from .errors import PlugboardError
 
 if TYPE_CHECKING:
@@ -93,8 +100,17 @@ class Plugin:
         return self.name.upper()
 
     def setting_specs(self) -> list[SettingSpec]:
-        """Every setting of this plugin, with key, type, default and doc."""
-        return describe_settings(self.Settings, self.settings_prefix)
+        """Every setting of this plugin, with key, type, default and doc (with
+        ``<NAME>_URL_PREFIX`` when the plugin has a blueprint)."""
+        specs = describe_settings(self.Settings, self.settings_prefix)
+        if self.has_blueprint():
+            specs.append(url_prefix_spec(self.settings_prefix, self.url_prefix))
+        return specs
+
+    def has_blueprint(self) -> bool:
+        """Whether the plugin serves a blueprint: it sets ``url_prefix`` or overrides
+        :meth:`blueprint`."""
+        return self.url_prefix is not None or type(self).blueprint is not Plugin.blueprint
 
     def migrations_dir(self) -> str | None:
         """Folder of this plugin's Alembic revisions, or ``None`` when it has none."""
@@ -124,22 +140,34 @@ class Plugin:
                 f"plugin {self.name!r} is already registered on app {app.name!r}: "
                 "call init_app once per app (or list the plugin once in PLUGBOARD_PLUGINS)"
             )
-        settings = load_settings(
-            self.Settings,
-            self.settings_prefix,
-            app.config,
-            owner=f"plugin {self.name!r}",
-            env_prefix=app.config.get("PLUGBOARD_ENV_PREFIX", "FLASK"),
-        )
-        app.extensions.setdefault(SETTINGS_KEY, {})[self.name] = settings
+        # Under the host, the settings it validated at start-up: parsed once per app.
+        settings = app.extensions.get(SETTINGS_KEY, {}).get(self.name)
+        if settings is None:
+            settings = load_settings(
+                self.Settings,
+                self.settings_prefix,
+                app.config,
+                owner=f"plugin {self.name!r}",
+                env_prefix=app.config.get("PLUGBOARD_ENV_PREFIX", "FLASK"),
+            )
+            app.extensions.setdefault(SETTINGS_KEY, {})[self.name] = settings
+        url_prefix = self.url_prefix
+        if self.has_blueprint():
+            # Read before setup, which may use it (auth's cookie paths do).
+            url_prefix = load_url_prefix(
+                self.settings_prefix,
+                self.url_prefix,
+                app.config,
+                owner=f"plugin {self.name!r}",
+                env_prefix=app.config.get("PLUGBOARD_ENV_PREFIX", "FLASK"),
+            )
         # Under the host this is done already (with the production check); alone too.
         redact_in_logs(app, [v for v in secret_values(settings) if len(v) >= MIN_SECRET_LENGTH])
         app.extensions[self.name] = self
         self.setup(app, settings)
         blueprint = self.blueprint(app, settings)
         if blueprint is not None:
-            prefix = app.config.get(f"{self.settings_prefix}_URL_PREFIX", self.url_prefix)
-            app.register_blueprint(blueprint, url_prefix=prefix)
+            app.register_blueprint(blueprint, url_prefix=url_prefix)
 
     def setup(self, app: Flask, settings: Any) -> None:
         """Do the plugin's work on ``app``; ``settings`` are validated. Override this."""

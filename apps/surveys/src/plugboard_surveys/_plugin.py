@@ -53,7 +53,7 @@ class Surveys(Plugin):
             add_pages(bp, settings)
         return bp
 
-    @hookimpl
+    @hookimpl(optionalhook=True)  # apidocs may not be loaded
     def apidocs_operation(self, view: Callable[..., Any], operation: dict[str, Any]) -> None:
         """For the apidocs plugin: the CSV export's body is text/csv, not JSON."""
         if getattr(view, CSV_ATTR, False):

@@ -88,12 +88,12 @@ class Auth(Plugin):
             return None
         return url_for("auth.login", next=next_url)
 
-    @hookimpl
+    @hookimpl(optionalhook=True)  # apidocs may not be loaded
     def apidocs_components(self, app: Flask) -> dict[str, dict[str, Any]]:
         """For the apidocs plugin: auth's security schemes and error bodies."""
         return openapi.components(app)
 
-    @hookimpl
+    @hookimpl(optionalhook=True)  # apidocs may not be loaded
     def apidocs_operation(self, view: Callable[..., Any], operation: dict[str, Any]) -> None:
         """For the apidocs plugin: security and refusals of the views auth guards."""
         openapi.describe_operation(view, operation)
