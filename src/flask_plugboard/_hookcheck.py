@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import difflib
 import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pluggy
 
-__all__ = ["known_hooks", "unknown_hooks"]
+__all__ = ["hook_implementations", "known_hooks", "unknown_hooks"]
 
 
 def known_hooks(pm: pluggy.PluginManager) -> list[str]:
@@ -29,11 +31,11 @@ def known_hooks(pm: pluggy.PluginManager) -> list[str]:
     )
 
 
-def unknown_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
-    """One line per hook implementation of ``plugin`` that no specification of ``pm``
-    declares and that is not marked ``optionalhook``, naming the closest known hook."""
-    known = known_hooks(pm)
-    problems = []
+def hook_implementations(
+    pm: pluggy.PluginManager, plugin: object
+) -> Iterator[tuple[str, Callable[..., Any], pluggy.HookimplOpts]]:
+    """``(attribute, method, options)`` of each hook implementation of ``plugin``, read
+    the way pluggy reads them when it registers the plugin."""
     for attr in dir(plugin):
         if attr.startswith("__"):
             continue
@@ -44,7 +46,17 @@ def unknown_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
         if not inspect.isroutine(value):
             continue
         opts = pm.parse_hookimpl_opts(plugin, attr)
-        if opts is None or opts.get("optionalhook"):
+        if opts is not None:
+            yield attr, value, opts
+
+
+def unknown_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
+    """One line per hook implementation of ``plugin`` that no specification of ``pm``
+    declares and that is not marked ``optionalhook``, naming the closest known hook."""
+    known = known_hooks(pm)
+    problems = []
+    for attr, _value, opts in hook_implementations(pm, plugin):
+        if opts.get("optionalhook"):
             continue
         hook = opts.get("specname") or attr
         if hook in known:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pluggy
 
+from ._hookcheck import hook_implementations
 from .markers import PROJECT
 
 __all__ = ["HookHealth", "guarded_proxy"]
@@ -118,18 +119,7 @@ def guarded_proxy(plugin: object, health: HookHealth, pm: pluggy.PluginManager) 
     pluggy drives itself; they are passed through unguarded.
     """
     proxy = _Proxy(plugin)
-    for attr in dir(plugin):
-        if attr.startswith("__"):
-            continue
-        try:
-            value = getattr(plugin, attr)
-        except Exception:  # noqa: S112 - a property that raises is not a hook implementation
-            continue
-        if not inspect.isroutine(value):
-            continue
-        opts = pm.parse_hookimpl_opts(plugin, attr)
-        if opts is None:
-            continue
+    for attr, value, opts in hook_implementations(pm, plugin):
         if opts.get("wrapper") or opts.get("hookwrapper") or inspect.isgeneratorfunction(value):
             setattr(proxy, attr, value)
             continue
